@@ -1,0 +1,1 @@
+"""The article quiz & study bot: engine, Telegram adapter and console."""

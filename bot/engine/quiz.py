@@ -1,0 +1,473 @@
+"""Rounds, grading, scores and streaks. No Telegram here: adapters call these coroutines."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from fsrs import Scheduler
+
+from bot.engine import cards
+from bot.engine.clock import Clock, day_before, iso_week, system_clock, utc_day
+from bot.engine.views import (
+    AnswerOutcome,
+    Board,
+    Player,
+    PollResult,
+    Profile,
+    QuestionView,
+    RoundResultLine,
+    RoundSummary,
+    StartOutcome,
+    Status,
+    TopicAccuracy,
+)
+from questions.model import Bank, Question
+from storage.db import Store
+from storage.models import Round, RoundQuestion
+from storage.queries import Session
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ROUND_SIZE = 10
+MAX_ROUND_SIZE = 50
+MAX_ELAPSED_MS = 24 * 3600 * 1000
+GLOBAL_BOARD = "all"
+
+
+def week_board(now: datetime) -> str:
+    return f"week:{iso_week(now)}"
+
+
+def chat_board(chat_id: int) -> str:
+    return f"chat:{chat_id}"
+
+
+def choose_questions(
+    pool: Sequence[Question], seen: set[str], size: int, rng: random.Random
+) -> list[Question]:
+    """Questions the player has not seen come first, each group in random order."""
+    unseen = [q for q in pool if q.id not in seen]
+    again = [q for q in pool if q.id in seen]
+    rng.shuffle(unseen)
+    rng.shuffle(again)
+    return (unseen + again)[:size]
+
+
+def option_order(question: Question, rng: random.Random) -> list[int]:
+    order = list(range(len(question.options)))
+    if not question.is_true_false:  # "True, False" reads best in its usual order
+        rng.shuffle(order)
+    return order
+
+
+def next_streak(current: int, best: int, last_day: str | None, now: datetime) -> tuple[int, int]:
+    today = utc_day(now)
+    if last_day == today.isoformat():
+        return current, best
+    current = current + 1 if last_day == day_before(today).isoformat() else 1
+    return current, max(best, current)
+
+
+def shown_streak(current: int, last_day: str | None, now: datetime) -> int:
+    """A streak still counts today if the player answered yesterday or today."""
+    today = utc_day(now)
+    if last_day in (today.isoformat(), day_before(today).isoformat()):
+        return current
+    return 0
+
+
+class QuizEngine:
+    def __init__(
+        self,
+        bank: Bank,
+        store: Store,
+        *,
+        clock: Clock = system_clock,
+        rng: random.Random | None = None,
+        scheduler: Scheduler | None = None,
+    ) -> None:
+        self.bank = bank
+        self.store = store
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 - shuffling quiz options, not secrets
+        self.scheduler = scheduler or cards.make_scheduler()
+
+    # players ------------------------------------------------------------------------------
+
+    async def touch_player(self, player: Player) -> None:
+        """Keep the stored display name current (cheap no-op when unchanged)."""
+        known = await self.store.reads.get_user(player.id)
+        if known is not None and known.name == player.name and not known.blocked:
+            return
+        async with self.store.transaction() as tx:
+            await tx.upsert_user(player.id, player.name, self.clock())
+            if known is not None and known.blocked:
+                await tx.set_blocked(player.id, False)
+
+    # rounds -------------------------------------------------------------------------------
+
+    def pool(self, topic: str | None = None, paragraph: int | None = None) -> tuple[Question, ...]:
+        if topic is not None:
+            return self.bank.for_topic(topic)
+        if paragraph is not None:
+            return self.bank.for_paragraph(paragraph)
+        return self.bank.questions
+
+    async def start_round(
+        self,
+        chat_id: int,
+        chat_kind: str,
+        player: Player,
+        size: int = DEFAULT_ROUND_SIZE,
+        *,
+        topic: str | None = None,
+        paragraph: int | None = None,
+        question_ids: Sequence[str] | None = None,
+        open_period: int | None = None,
+    ) -> StartOutcome:
+        """Start a round, or in a private chat pick up the round that is still open."""
+        active = await self.store.reads.active_round(chat_id)
+        if active is not None:
+            if chat_kind == "group":
+                return StartOutcome(view=None, already_running=True)
+            return StartOutcome(view=await self.current(active.id), resumed=True)
+        if question_ids is not None:
+            chosen = [q for q in (self.bank.get(i) for i in question_ids) if q is not None]
+        else:
+            seen = await self.store.reads.seen_question_ids(player.id)
+            size = max(1, min(size, MAX_ROUND_SIZE))
+            chosen = choose_questions(self.pool(topic, paragraph), seen, size, self.rng)
+        if not chosen:
+            return StartOutcome(view=None, empty=True)
+        label = topic or (f"¶{paragraph}" if paragraph is not None else "")
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            if await tx.active_round(chat_id) is not None:  # another start won the race
+                return StartOutcome(view=None, already_running=True)
+            await tx.upsert_user(player.id, player.name, now)
+            round_id = await tx.create_round(
+                chat_id=chat_id,
+                chat_kind=chat_kind,
+                owner_id=player.id,
+                questions=[(q.id, option_order(q, self.rng)) for q in chosen],
+                open_period=open_period,
+                label=label,
+                now=now,
+            )
+        return StartOutcome(view=await self.current(round_id))
+
+    def _view(self, round_: Round, rq: RoundQuestion) -> QuestionView | None:
+        question = self.bank.get(rq.question_id)
+        if question is None or sorted(rq.option_order) != list(range(len(question.options))):
+            return None  # removed from the bank (or its options changed) since the round began
+        return QuestionView(round_.id, rq.position, round_.size, question, rq.option_order)
+
+    async def current(self, round_id: int) -> QuestionView | None:
+        """The question the round is on, skipping any the bank no longer has."""
+        while True:
+            round_ = await self.store.reads.get_round(round_id)
+            if round_ is None or not round_.is_active:
+                return None
+            rq = await self.store.reads.round_question(round_id, round_.position)
+            if rq is not None and (view := self._view(round_, rq)) is not None:
+                return view
+            log.warning("round %d skips question %d: not in the bank", round_id, round_.position)
+            async with self.store.transaction() as tx:
+                await self._advance(tx, round_, self.clock())
+
+    async def _advance(self, tx: Session, round_: Round, now: datetime) -> bool:
+        """Move to the next question; return True when that finished the round."""
+        following = round_.position + 1
+        if following >= round_.size:
+            await tx.end_round(round_.id, "finished", now)
+            return True
+        await tx.set_round_position(round_.id, following, now)
+        return False
+
+    async def mark_asked(
+        self,
+        view: QuestionView,
+        *,
+        message_id: int | None = None,
+        poll_id: str | None = None,
+        open_period: int | None = None,
+    ) -> None:
+        now = self.clock()
+        closes_at = now + timedelta(seconds=open_period) if open_period else None
+        async with self.store.transaction() as tx:
+            await tx.mark_asked(
+                view.round_id,
+                view.position,
+                now,
+                message_id=message_id,
+                poll_id=poll_id,
+                closes_at=closes_at,
+            )
+
+    async def claim_next(
+        self, round_id: int, position: int, player: Player
+    ) -> tuple[Status, QuestionView | None]:
+        """The "Next" button: the question at ``position``, once; a second tap gets a status."""
+        round_ = await self.store.reads.get_round(round_id)
+        if round_ is None:
+            return Status.UNKNOWN_ROUND, None
+        if round_.owner_id != player.id:
+            return Status.NOT_YOURS, None
+        if not round_.is_active:
+            return Status.ROUND_OVER, None
+        view = await self.current(round_id)
+        if view is None:
+            return Status.ROUND_OVER, None
+        if view.position != position:
+            return Status.STALE, None
+        async with self.store.transaction() as tx:
+            claimed = await tx.claim_question(round_id, position, self.clock())
+        return (Status.OK, view) if claimed else (Status.STALE, None)
+
+    # answers ------------------------------------------------------------------------------
+
+    async def answer(
+        self, round_id: int, position: int, shown_index: int, player: Player
+    ) -> AnswerOutcome:
+        """Grade an inline-button answer in a private round and commit it before returning."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            round_ = await tx.get_round(round_id)
+            if round_ is None:
+                return AnswerOutcome(Status.UNKNOWN_ROUND)
+            if round_.owner_id != player.id:
+                return AnswerOutcome(Status.NOT_YOURS)
+            if not round_.is_active:
+                return AnswerOutcome(Status.ROUND_OVER)
+            if position != round_.position:
+                answered = await tx.round_answers(round_id, position)
+                status = Status.ALREADY_ANSWERED if answered else Status.STALE
+                return AnswerOutcome(status)
+            rq = await tx.round_question(round_id, position)
+            view = None if rq is None else self._view(round_, rq)
+            if rq is None or view is None:
+                return AnswerOutcome(Status.STALE)
+            if not 0 <= shown_index < len(view.order):
+                return AnswerOutcome(Status.INVALID)
+            chosen = view.order[shown_index]
+            recorded = await self._record(tx, round_, rq, view.question, player, chosen, now)
+            if not recorded:
+                return AnswerOutcome(Status.ALREADY_ANSWERED)
+            finished = await self._advance(tx, round_, now)
+        summary = await self.summary(round_id) if finished else None
+        return AnswerOutcome(
+            Status.OK,
+            view=view,
+            chosen=chosen,
+            correct=chosen == view.question.answer,
+            round_finished=finished,
+            next_position=None if finished else position + 1,
+            summary=summary,
+        )
+
+    async def answer_poll(
+        self, poll_id: str, player: Player, option_ids: Sequence[int]
+    ) -> AnswerOutcome:
+        """Grade a quiz-poll answer in a group round; the poll's round moves on by its timer."""
+        now = self.clock()
+        rq = await self.store.reads.round_question_by_poll(poll_id)
+        if rq is None:
+            return AnswerOutcome(Status.UNKNOWN_ROUND)
+        if len(option_ids) != 1:  # a retracted vote (empty) or a forged multi-answer
+            return AnswerOutcome(Status.INVALID)
+        async with self.store.transaction() as tx:
+            round_ = await tx.get_round(rq.round_id)
+            rq = await tx.round_question(rq.round_id, rq.position)
+            if round_ is None or rq is None:
+                return AnswerOutcome(Status.UNKNOWN_ROUND)
+            if not round_.is_active or rq.closed:
+                return AnswerOutcome(Status.CLOSED)
+            view = self._view(round_, rq)
+            if view is None:
+                return AnswerOutcome(Status.STALE)
+            shown = option_ids[0]
+            if not 0 <= shown < len(view.order):
+                return AnswerOutcome(Status.INVALID)
+            chosen = view.order[shown]
+            await tx.upsert_user(player.id, player.name, now)
+            if not await self._record(tx, round_, rq, view.question, player, chosen, now):
+                return AnswerOutcome(Status.ALREADY_ANSWERED)
+        return AnswerOutcome(
+            Status.OK, view=view, chosen=chosen, correct=chosen == view.question.answer
+        )
+
+    async def _record(
+        self,
+        tx: Session,
+        round_: Round,
+        rq: RoundQuestion,
+        question: Question,
+        player: Player,
+        chosen: int,
+        now: datetime,
+    ) -> bool:
+        """Store the answer and everything that follows from it, in the caller's transaction."""
+        correct = chosen == question.answer
+        elapsed = 0 if rq.asked_at is None else int((now - rq.asked_at).total_seconds() * 1000)
+        elapsed = max(0, min(elapsed, MAX_ELAPSED_MS))
+        inserted = await tx.insert_answer(
+            round_id=round_.id,
+            position=rq.position,
+            question_id=question.id,
+            user_id=player.id,
+            chat_id=round_.chat_id,
+            chosen=chosen,
+            correct=correct,
+            elapsed_ms=elapsed,
+            answered_at=now,
+            week=iso_week(now),
+        )
+        if not inserted:
+            return False
+        points = int(correct)
+        time_ms = elapsed if correct else 0
+        boards = [GLOBAL_BOARD, week_board(now)]
+        if round_.chat_kind == "group":
+            boards.append(chat_board(round_.chat_id))
+        for board in boards:
+            await tx.add_to_board(board, player.id, points, time_ms)
+        user = await tx.get_user(player.id)
+        if user is not None:
+            current, best = next_streak(
+                user.streak_current, user.streak_best, user.last_active_day, now
+            )
+            await tx.set_streak(player.id, current, best, utc_day(now).isoformat())
+        card = await tx.get_card(player.id, question.id)
+        card_json, due = cards.review(
+            self.scheduler, card.card_json if card else None, correct, elapsed, now
+        )
+        await tx.save_card(player.id, question.id, card_json, due, correct)
+        return True
+
+    # group rounds ---------------------------------------------------------------------------
+
+    async def close_question(self, round_id: int, position: int) -> PollResult | None:
+        """Close a group poll and move the round on; None if it was closed already."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            round_ = await tx.get_round(round_id)
+            rq = await tx.round_question(round_id, position)
+            if round_ is None or rq is None:
+                return None
+            if not await tx.close_round_question(round_id, position):
+                return None
+            view = self._view(round_, rq)
+            finished = False
+            if round_.is_active and round_.position == position:
+                finished = await self._advance(tx, round_, now)
+        answers = await self.store.reads.round_answers(round_id, position)
+        players = await self.store.reads.round_players(round_id)
+        right = tuple(
+            (Player(a.user_id, players.get(a.user_id, "?")), a.elapsed_ms)
+            for a in answers
+            if a.correct
+        )
+        next_view = None if finished else await self.current(round_id)
+        summary = await self.summary(round_id) if finished or next_view is None else None
+        if view is None:
+            return None
+        return PollResult(view, right, len(answers), next_view, summary, now)
+
+    async def everyone_answered(self, round_id: int, position: int) -> bool:
+        """All players seen so far in this round answered the current poll (at least one)."""
+        players = await self.store.reads.round_players(round_id)
+        answers = await self.store.reads.round_answers(round_id, position)
+        return bool(answers) and {a.user_id for a in answers} >= set(players)
+
+    async def stop_round(self, round_id: int) -> RoundSummary | None:
+        async with self.store.transaction() as tx:
+            stopped = await tx.end_round(round_id, "stopped", self.clock())
+        return await self.summary(round_id) if stopped else None
+
+    async def summary(self, round_id: int) -> RoundSummary:
+        round_ = await self.store.reads.get_round(round_id)
+        answers = await self.store.reads.round_answers(round_id)
+        players = await self.store.reads.round_players(round_id)
+        totals: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for a in answers:
+            total = totals[a.user_id]
+            total[0] += int(a.correct)
+            total[1] += 1
+            total[2] += a.elapsed_ms if a.correct else 0
+        ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[1][2], item[0]))
+        lines: list[RoundResultLine] = []
+        for index, (user_id, (points, answered, time_ms)) in enumerate(ordered):
+            same = lines and (lines[-1].points, lines[-1].time_ms) == (points, time_ms)
+            rank = lines[-1].rank if same else index + 1
+            player = Player(user_id, players.get(user_id, "?"))
+            lines.append(RoundResultLine(player, points, answered, time_ms, rank))
+        missed: list[Question] = []
+        if round_ is not None and round_.chat_kind == "private":
+            for a in answers:
+                question = self.bank.get(a.question_id)
+                if not a.correct and question is not None:
+                    missed.append(question)
+        return RoundSummary(
+            round_id=round_id,
+            total=round_.size if round_ else 0,
+            label=round_.label if round_ else "",
+            lines=tuple(lines),
+            missed=tuple(missed),
+            state=round_.state if round_ else "finished",
+        )
+
+    # scores -------------------------------------------------------------------------------
+
+    async def board(self, scope: str, user_id: int, chat_id: int | None = None) -> Board:
+        """``scope`` is 'all', 'week' or 'chat' (needs ``chat_id``)."""
+        now = self.clock()
+        if scope == "week":
+            board, title = week_board(now), f"This week ({iso_week(now)}, UTC)"
+        elif scope == "chat" and chat_id is not None:
+            board, title = chat_board(chat_id), "This chat"
+        else:
+            board, title = GLOBAL_BOARD, "All time"
+        reads = self.store.reads
+        top = tuple(await reads.top(board, 10))
+        me = None
+        if all(entry.user_id != user_id for entry in top):
+            me = await reads.board_entry(board, user_id)
+        return Board(title, board, top, me, await reads.board_size(board))
+
+    async def profile(self, player: Player, chat_id: int | None = None) -> Profile:
+        reads = self.store.reads
+        now = self.clock()
+        user = await reads.get_user(player.id)
+        global_rank = await reads.board_entry(GLOBAL_BOARD, player.id)
+        week_rank = await reads.board_entry(week_board(now), player.id)
+        chat_rank = (
+            None if chat_id is None else await reads.board_entry(chat_board(chat_id), player.id)
+        )
+        per_topic: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for stats in await reads.question_stats(player.id):
+            question = self.bank.get(stats.question_id)
+            if question is not None:
+                per_topic[question.topic][0] += stats.answered
+                per_topic[question.topic][1] += stats.correct
+        topics = tuple(
+            TopicAccuracy(topic, *per_topic[topic])
+            for topic in self.bank.topics()
+            if topic in per_topic
+        )
+        return Profile(
+            player=Player(player.id, user.name if user else player.name),
+            points=global_rank.points if global_rank else 0,
+            answered=global_rank.answered if global_rank else 0,
+            streak_current=shown_streak(user.streak_current, user.last_active_day, now)
+            if user
+            else 0,
+            streak_best=user.streak_best if user else 0,
+            global_rank=global_rank,
+            week_rank=week_rank,
+            chat_rank=chat_rank,
+            topics=topics,
+        )

@@ -1,0 +1,71 @@
+"""Start-up for both modes: configuration, bank validation (before any database access), run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from bot.config import ConfigError, Settings
+from bot.logs import setup_logging
+from questions.loader import BankError, load_default_bank
+from questions.model import Bank
+from storage.db import StorageError
+
+log = logging.getLogger("bot")
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _load_bank() -> Bank | None:
+    try:
+        return load_default_bank()
+    except BankError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("the question bank is invalid; fix the problems above", file=sys.stderr)
+        return None
+
+
+def run_bot() -> int:
+    try:
+        settings = Settings.from_env()
+        token = settings.require_token()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    setup_logging(settings.log_level, token)
+    bank = _load_bank()
+    if bank is None:
+        return 1
+    from bot.telegram.app import ALLOWED_UPDATES, build_application  # noqa: PLC0415
+
+    app = build_application(settings, bank=bank)
+    try:
+        # run_polling stops cleanly on SIGINT and SIGTERM: it finishes the update in hand,
+        # runs post_shutdown (closing the database) and returns.
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except StorageError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def run_console(questions: int) -> int:
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, None)
+    bank = _load_bank()
+    if bank is None:
+        return 1
+    from bot.console import play  # noqa: PLC0415
+
+    try:
+        return asyncio.run(play(settings, bank, questions, sys.stdin, sys.stdout))
+    except StorageError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130

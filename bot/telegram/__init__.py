@@ -1,0 +1,1 @@
+"""The Telegram adapter: thin handlers that parse updates, call the engine and render results."""

@@ -1,0 +1,79 @@
+"""Build the python-telegram-bot Application: one ordered place for every handler."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.config import Settings
+from bot.engine.clock import Clock, system_clock
+from bot.engine.quiz import QuizEngine
+from bot.telegram import basics, quiz, reading, scores
+from bot.telegram.errors import on_error
+from bot.telegram.services import SERVICES_KEY, Services
+from questions.loader import load_default_bank
+from questions.model import Bank
+from storage.db import Store
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = Update.ALL_TYPES
+
+
+def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    """Every handler, in the order they are tried (group 0), then the error handler."""
+    for module in (basics, quiz, scores, reading):
+        for handler in module.handlers():
+            app.add_handler(handler)  # type: ignore[arg-type]
+    app.add_error_handler(on_error)
+
+
+async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    svc: Services = app.bot_data[SERVICES_KEY]
+    svc.store = await Store.open(svc.settings.database_url)
+    svc.engine = QuizEngine(svc.bank, svc.store, clock=svc.clock, rng=svc.rng)
+    try:
+        await app.bot.set_my_commands(basics.bot_commands())
+    except TelegramError as exc:  # non-essential: the bot works without the menu
+        log.warning("setMyCommands failed, carrying on: %s", exc)
+    log.info("bot started with %d questions, database %s", len(svc.bank), svc.store.path)
+
+
+async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    svc: Services = app.bot_data[SERVICES_KEY]
+    if svc.store is not None:
+        await svc.store.close()
+        svc.store = svc.engine = None
+    log.info("storage closed")
+
+
+def build_application(
+    settings: Settings,
+    *,
+    bank: Bank | None = None,
+    clock: Clock = system_clock,
+    rng: random.Random | None = None,
+    rate_limit: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    builder = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if settings.api_base_url:
+        base = settings.api_base_url
+        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
+    app = builder.build()
+    services = Services(settings, bank or load_default_bank(), clock, rng or random.Random())
+    app.bot_data[SERVICES_KEY] = services
+    register_handlers(app)
+    return app

@@ -1,0 +1,32 @@
+"""The error handler: log the exception, apologise briefly, never show a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from bot.telegram.services import Context
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. Please try again."
+
+
+async def on_error(update: object, context: Context) -> None:
+    error = context.error
+    if isinstance(error, Forbidden):
+        log.info("blocked or removed from a chat: %s", error)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(APOLOGY)
+        elif update.effective_chat is not None and update.effective_message is not None:
+            await context.bot.send_message(update.effective_chat.id, APOLOGY)
+    except TelegramError as exc:
+        log.warning("could not send the apology: %s", exc)

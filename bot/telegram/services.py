@@ -1,0 +1,44 @@
+"""What handlers need, built once in ``post_init``; reached through the handler context."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from telegram.ext import CallbackContext, ContextTypes
+
+from bot.config import Settings
+from bot.engine.clock import Clock, system_clock
+from bot.engine.quiz import QuizEngine
+from questions.model import Bank
+from storage.db import Store
+
+
+@dataclass
+class Services:
+    """Long-lived objects (not state: all state lives in SQLite)."""
+
+    settings: Settings
+    bank: Bank
+    clock: Clock = system_clock
+    rng: random.Random = field(default_factory=random.Random)
+    store: Store | None = None
+    engine: QuizEngine | None = None
+
+    @property
+    def quiz(self) -> QuizEngine:
+        if self.engine is None:
+            raise RuntimeError("storage is not open yet")
+        return self.engine
+
+
+SERVICES_KEY = "services"
+
+
+def services(context: CallbackContext) -> Services:  # type: ignore[type-arg]
+    found = context.application.bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)  # noqa: S101
+    return found
+
+
+Context = ContextTypes.DEFAULT_TYPE
