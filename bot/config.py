@@ -45,11 +45,15 @@ class Settings:
             raise ConfigError(str(exc)) from None
         log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if not isinstance(logging.getLevelName(log_level), int):
-            raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
+            raise ConfigError(
+                f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}"
+            )
         admins: set[int] = set()
         for part in env.get("ADMIN_USER_IDS", "").replace(",", " ").split():
             if not part.lstrip("-").isdigit():
-                raise ConfigError(f"ADMIN_USER_IDS must be numeric Telegram user ids, not {part!r}")
+                raise ConfigError(
+                    f"ADMIN_USER_IDS must be numeric Telegram user ids, not {part!r}"
+                )
             admins.add(int(part))
         return cls(token, base_url, database_url, log_level, frozenset(admins))
 

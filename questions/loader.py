@@ -35,7 +35,7 @@ class RawEntry:
     line: int
     fields: dict[Any, Any]
     key_lines: dict[str, int] = field(default_factory=dict)
-    duplicate_keys: list[str] = field(default_factory=list)
+    duplicate_keys: list[tuple[str, int]] = field(default_factory=list)
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
@@ -95,7 +95,7 @@ def read_entries(path: Path) -> tuple[list[RawEntry], list[Problem]]:
         for key_node, _value_node in item_node.value:
             key = str(key_node.value)
             if key in entry.key_lines:
-                entry.duplicate_keys.append(key)
+                entry.duplicate_keys.append((key, key_node.start_mark.line + 1))
             entry.key_lines.setdefault(key, key_node.start_mark.line + 1)
         entries.append(entry)
     return entries, problems

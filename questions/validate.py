@@ -92,8 +92,10 @@ class _EntryChecker:
 
     def run(self) -> Question | None:
         fields = self.entry.fields
-        for key in self.entry.duplicate_keys:
-            self.fail(key, f"key {key!r} appears twice")
+        for key, line in self.entry.duplicate_keys:
+            self.problems.append(
+                Problem(self.entry.file, line, self.qid, f"key {key!r} appears twice")
+            )
         unknown = [str(k) for k in fields if k not in REQUIRED_KEYS]
         for key in unknown:
             self.fail(key, f"unknown key {key!r}")

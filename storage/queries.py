@@ -30,7 +30,18 @@ USER_TABLES = ("answers", "scores", "cards", "reminders", "pending_inputs", "use
 
 
 def _round(row: Sequence[Any]) -> Round:
-    return Round(*row[:9], created_at=from_db(row[9]))
+    return Round(
+        id=row[0],
+        chat_id=row[1],
+        chat_kind=row[2],
+        owner_id=row[3],
+        state=row[4],
+        position=row[5],
+        size=row[6],
+        open_period=row[7],
+        label=row[8],
+        created_at=from_db(row[9]),
+    )
 
 
 def _round_question(row: Sequence[Any]) -> RoundQuestion:
@@ -48,7 +59,17 @@ def _round_question(row: Sequence[Any]) -> RoundQuestion:
 
 
 def _answer(row: Sequence[Any]) -> Answer:
-    return Answer(*row[:6], correct=bool(row[6]), elapsed_ms=row[7], answered_at=from_db(row[8]))
+    return Answer(
+        round_id=row[0],
+        position=row[1],
+        question_id=row[2],
+        user_id=row[3],
+        chat_id=row[4],
+        chosen=row[5],
+        correct=bool(row[6]),
+        elapsed_ms=row[7],
+        answered_at=from_db(row[8]),
+    )
 
 
 def _card(row: Sequence[Any]) -> CardRow:
@@ -91,7 +112,9 @@ class Session:
             "FROM users WHERE id = ?",
             (user_id,),
         )
-        return None if row is None else User(*row[:5], blocked=bool(row[5]))
+        if row is None:
+            return None
+        return User(row[0], row[1], row[2], row[3], row[4], blocked=bool(row[5]))
 
     async def set_streak(self, user_id: int, current: int, best: int, day: str) -> None:
         await self._run(
@@ -493,7 +516,7 @@ class Session:
             "WHERE d.resolved_at IS NULL ORDER BY d.id LIMIT ?",
             (limit,),
         )
-        return [Dispute(*r[:5], created_at=from_db(r[5]), resolved_at=None) for r in rows]
+        return [Dispute(r[0], r[1], r[2], r[3], r[4], from_db(r[5]), None) for r in rows]
 
     async def resolve_dispute(self, dispute_id: int, by_user: int, now: datetime) -> bool:
         changed = await self._run(
@@ -519,7 +542,9 @@ class Session:
             "RETURNING user_id, kind, question_id, created_at",
             (user_id,),
         )
-        return None if row is None else PendingInput(*row[:3], created_at=from_db(row[3]))
+        if row is None:
+            return None
+        return PendingInput(row[0], row[1], row[2], from_db(row[3]))
 
     # forgetting --------------------------------------------------------------------------
 

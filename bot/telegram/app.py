@@ -29,7 +29,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler, in the order they are tried (group 0), then the error handler."""
     for module in (basics, quiz, scores, reading):
         for handler in module.handlers():
-            app.add_handler(handler)  # type: ignore[arg-type]
+            app.add_handler(handler)
     app.add_error_handler(on_error)
 
 
@@ -68,12 +68,12 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if settings.api_base_url:
         base = settings.api_base_url
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
     app = builder.build()
-    services = Services(settings, bank or load_default_bank(), clock, rng or random.Random())
+    services = Services(settings, bank or load_default_bank(), clock, rng or random.Random())  # noqa: S311
     app.bot_data[SERVICES_KEY] = services
     register_handlers(app)
     return app

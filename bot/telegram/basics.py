@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import BotCommand, Update
+from telegram.ext import BaseHandler
 
 from bot.telegram.common import command, player_of, reply
 from bot.telegram.services import Context, services
@@ -56,5 +59,5 @@ async def help_command(update: Update, context: Context) -> None:
     await reply(update, help_text(len(svc.bank), svc.bank.article.body_count))
 
 
-def handlers() -> list[object]:
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [command("start", start_command), command("help", help_command)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
@@ -14,7 +14,7 @@ from bot.engine.views import Player
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Update, Any], Awaitable[None]]
+Callback = Callable[[Update, Any], Coroutine[Any, Any, None]]
 
 
 def player_of(user: User) -> Player:
@@ -32,9 +32,9 @@ def is_group(update: Update) -> bool:
     return chat is not None and chat.type in ("group", "supergroup")
 
 
-async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> (
-    Message | None
-):
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
     message = update.effective_message
     if message is None:
         return None

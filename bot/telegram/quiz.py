@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
-from telegram import Update
-from telegram.ext import CallbackQueryHandler
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.quiz import DEFAULT_ROUND_SIZE, MAX_ROUND_SIZE
 from bot.engine.views import QuestionView, Status
@@ -125,7 +126,9 @@ async def _answer(
 ) -> None:
     query = update.callback_query
     assert query is not None  # noqa: S101
-    outcome = await services(context).quiz.answer(round_id, position, shown, player_of(query.from_user))
+    outcome = await services(context).quiz.answer(
+        round_id, position, shown, player_of(query.from_user)
+    )
     if outcome.status is not Status.OK:
         await query.answer(render.toast(outcome.status))
         return
@@ -134,7 +137,9 @@ async def _answer(
     text, markup = render.feedback_message(outcome)
     await edit(query, text, markup)
     if outcome.summary is not None and query.message is not None:
-        await context.bot.send_message(query.message.chat.id, render.summary_message(outcome.summary))
+        await context.bot.send_message(
+            query.message.chat.id, render.summary_message(outcome.summary)
+        )
 
 
 async def _next(update: Update, context: Context, round_id: int, position: int) -> None:
@@ -147,11 +152,14 @@ async def _next(update: Update, context: Context, round_id: int, position: int) 
         await query.answer(render.toast(status))
         return
     await query.answer()
-    markup = query.message.reply_markup if query.message else None
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
     if markup is not None:  # keep "Read ¶N", drop the used "Next" button
-        rows = [[b for b in row if not str(b.callback_data).startswith("quiz:n:")]
-                for row in markup.inline_keyboard]
-        await edit_markup(query, render.InlineKeyboardMarkup([r for r in rows if r]))
+        rows = [
+            [b for b in row if not str(b.callback_data).startswith("quiz:n:")]
+            for row in markup.inline_keyboard
+        ]
+        await edit_markup(query, InlineKeyboardMarkup([r for r in rows if r]))
     await send_question(update, context, view)
 
 
@@ -173,7 +181,7 @@ async def stop_command(update: Update, context: Context) -> None:
     await reply(update, render.summary_message(summary) if summary else "The quiz is over.")
 
 
-def handlers() -> list[object]:
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         command("quiz", quiz_command),
         command("stop", stop_command),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.views import Status
 from bot.telegram import render
@@ -56,7 +57,7 @@ async def read_button(update: Update, context: Context) -> None:
         await edit(query, text, markup)
 
 
-def handlers() -> list[object]:
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         command("read", read_command),
         CallbackQueryHandler(read_button, pattern=r"^read:"),

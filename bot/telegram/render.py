@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from html import escape
+import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -21,6 +21,12 @@ MAX_TEXT = 4096  # Telegram's limit for a message text
 MAX_TOAST = 200  # ... and for an answerCallbackQuery text
 MAX_NAME = 32
 LETTERS = "ABCDEFGHIJ"
+
+
+def escape(text: str) -> str:
+    """Telegram's HTML needs only <, > and & escaped; quotes stay readable."""
+    return html.escape(text, quote=False)
+
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 
@@ -67,7 +73,9 @@ def question_message(view: QuestionView) -> Rendered:
     lines.append("")
     lines += [f"<b>{LETTERS[i]}.</b> {escape(option)}" for i, option in enumerate(view.options)]
     buttons = [
-        InlineKeyboardButton(LETTERS[i], callback_data=f"quiz:a:{view.round_id}:{view.position}:{i}")
+        InlineKeyboardButton(
+            LETTERS[i], callback_data=f"quiz:a:{view.round_id}:{view.position}:{i}"
+        )
         for i in range(len(view.options))
     ]
     return fit("\n".join(lines)), _keyboard(buttons)
@@ -98,7 +106,9 @@ def feedback_message(outcome: AnswerOutcome) -> Rendered:
                 "Next ▶", callback_data=f"quiz:n:{view.round_id}:{outcome.next_position}"
             )
         )
-    row.append(InlineKeyboardButton(f"📖 Read ¶{q.paragraph}", callback_data=f"read:o:{q.paragraph}"))
+    row.append(
+        InlineKeyboardButton(f"📖 Read ¶{q.paragraph}", callback_data=f"read:o:{q.paragraph}")
+    )
     return fit("\n".join(lines)), _keyboard(row)
 
 
@@ -133,8 +143,11 @@ def board_message(board: Board, me: int) -> str:
     lines += [_entry_line(entry, me) for entry in board.top]
     if board.me is not None:
         lines += ["…", _entry_line(board.me, me)]
-    lines += ["", f"{board.players} player{'s' if board.players != 1 else ''} · 1 point per right "
-              "answer; equal points share a rank."]
+    lines += [
+        "",
+        f"{board.players} player{'s' if board.players != 1 else ''} · 1 point per right "
+        "answer; equal points share a rank.",
+    ]
     return fit("\n".join(lines))
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
+from telegram.ext import BaseHandler
 
 from bot.telegram import render
 from bot.telegram.common import command, is_group, player_of, reply
@@ -30,13 +33,11 @@ async def top_command(update: Update, context: Context) -> None:
     if len(args) > 1 or (args and args[0] not in ("week", "all")):
         await reply(update, TOP_USAGE)
         return
-    if args:
-        scope = args[0]
-    else:
-        scope = "chat" if is_group(update) else "all"
+    default = "chat" if is_group(update) else "all"
+    scope = args[0] if args else default
     board = await services(context).quiz.board(scope, user.id, chat.id)
     await reply(update, render.board_message(board, user.id))
 
 
-def handlers() -> list[object]:
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [command("me", me_command), command("top", top_command)]
