@@ -331,6 +331,7 @@ class Session:
         return [_answer(r) for r in rows]
 
     async def round_players(self, round_id: int) -> dict[int, str]:
+        """Everyone who answered in the round, with their current display names."""
         rows = await self._all(
             "SELECT DISTINCT a.user_id, u.name FROM answers a JOIN users u ON u.id = a.user_id "
             "WHERE a.round_id = ?",

@@ -89,4 +89,11 @@ def callback(
 
 
 def poll_answer(poll_id: str, from_user: dict[str, Any], option_ids: list[int]) -> dict[str, Any]:
-    return {"poll_answer": {"poll_id": poll_id, "user": from_user, "option_ids": option_ids}}
+    return {
+        "poll_answer": {
+            "poll_id": poll_id,
+            "user": from_user,
+            "option_ids": option_ids,
+            "option_persistent_ids": [f"opt{i}" for i in option_ids],
+        }
+    }

@@ -20,6 +20,7 @@ from aiohttp import web
 TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtok"
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Quiz", "username": "quiz_test_bot"}
 START_TIME = 1_790_000_000
+BARRIER_CHAT = 999_999  # settle()'s own chat: its calls are left out of of() and since()
 
 
 @dataclass
@@ -129,11 +130,17 @@ class FakeBotApi:
         return [
             c
             for c in self.calls
-            if c.method == method and (chat_id is None or c.get("chat_id") == chat_id)
+            if c.method == method
+            and (chat_id is None or c.get("chat_id") == chat_id)
+            and c.get("chat_id") != BARRIER_CHAT
         ]
 
     def since(self, mark: int, method: str | None = None) -> list[Call]:
-        return [c for c in self.calls[mark:] if method is None or c.method == method]
+        return [
+            c
+            for c in self.calls[mark:]
+            if (method is None or c.method == method) and c.get("chat_id") != BARRIER_CHAT
+        ]
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until ``predicate()`` is truthy (checked on each request); return its value."""
@@ -151,6 +158,31 @@ class FakeBotApi:
     ) -> list[Call]:
         return await self.wait_for(
             lambda: (found := self.since(since, method)) and len(found) >= count and found,
+            timeout,
+        )
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Barrier: updates are handled one at a time, so once a /help pushed now is answered,
+        every update pushed before it has been handled."""
+        chat_id = BARRIER_CHAT
+        mark = len(self.calls)
+        self.push(
+            {
+                "message": {
+                    "message_id": 1,
+                    "date": START_TIME,
+                    "chat": {"id": chat_id, "type": "private", "first_name": "Barrier"},
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "Barrier"},
+                    "text": "/help",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+                }
+            }
+        )
+        await self.wait_for(
+            lambda: any(
+                c.method == "sendMessage" and c.get("chat_id") == chat_id
+                for c in self.calls[mark:]
+            ),
             timeout,
         )
 
@@ -261,16 +293,21 @@ class FakeBotApi:
             "id": poll_id,
             "question": params.get("question", "?"),
             "options": [
-                {"text": o if isinstance(o, str) else o.get("text", ""), "voter_count": 0}
-                for o in options
-            ]
-            or [{"text": "a", "voter_count": 0}, {"text": "b", "voter_count": 0}],
+                {
+                    "text": o if isinstance(o, str) else o.get("text", ""),
+                    "voter_count": 0,
+                    "persistent_id": f"opt{i}",
+                }
+                for i, o in enumerate(options or ["a", "b"])
+            ],
             "total_voter_count": 0,
             "is_closed": closed,
             "is_anonymous": False,
             "type": "quiz",
             "allows_multiple_answers": False,
-            "correct_option_id": correct[0] if correct else 0,
+            "allows_revoting": False,
+            "members_only": False,
+            "correct_option_ids": correct,
         }
 
     async def _api_sendPoll(self, params: dict[str, Any]) -> Any:  # noqa: N802

@@ -25,7 +25,7 @@ def run_console(db: Path, stdin: str, *extra: str) -> subprocess.CompletedProces
 
 def test_console_round_from_piped_stdin(tmp_path: Path) -> None:
     db = tmp_path / "c.sqlite3"
-    result = run_console(db, "1\nnot-a-number\n2\n3\n", "--questions", "3")
+    result = run_console(db, "1\nnot-a-number\n2\n1\n", "--questions", "3")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.count("Question ") == 3

@@ -87,7 +87,7 @@ async def test_two_players_full_private_flow(
         toasts = await api.wait_calls("answerCallbackQuery", 2, since=mark)
         assert "already answered" in toasts[0]["text"]
         assert "someone else" in toasts[1]["text"]
-        await api.drained()
+        await api.settle()
         assert not api.since(mark, "editMessageText")
 
         mark = len(api.calls)

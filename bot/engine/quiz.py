@@ -95,18 +95,29 @@ class QuizEngine:
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - shuffling quiz options, not secrets
         self.scheduler = scheduler or cards.make_scheduler()
+        self._known_names: dict[int, str] = {}  # a cache only: the database has the truth
 
     # players ------------------------------------------------------------------------------
 
     async def touch_player(self, player: Player) -> None:
-        """Keep the stored display name current (cheap no-op when unchanged)."""
-        known = await self.store.reads.get_user(player.id)
-        if known is not None and known.name == player.name and not known.blocked:
+        """Keep the stored display name current; a user who writes to us is not blocking us."""
+        if self._known_names.get(player.id) == player.name:
             return
+        known = await self.store.reads.get_user(player.id)
+        if known is None or known.name != player.name or known.blocked:
+            async with self.store.transaction() as tx:
+                await tx.upsert_user(player.id, player.name, self.clock())
+                if known is not None and known.blocked:
+                    await tx.set_blocked(player.id, False)
+        if len(self._known_names) > 100_000:
+            self._known_names.clear()
+        self._known_names[player.id] = player.name
+
+    async def mark_blocked(self, user_id: int) -> None:
+        """The user blocked the bot (403): remember it so nothing is sent to them again."""
+        self._known_names.pop(user_id, None)
         async with self.store.transaction() as tx:
-            await tx.upsert_user(player.id, player.name, self.clock())
-            if known is not None and known.blocked:
-                await tx.set_blocked(player.id, False)
+            await tx.set_blocked(user_id, True)
 
     # rounds -------------------------------------------------------------------------------
 
@@ -378,10 +389,14 @@ class QuizEngine:
         return PollResult(view, right, len(answers), next_view, summary, now)
 
     async def everyone_answered(self, round_id: int, position: int) -> bool:
-        """All players seen so far in this round answered the current poll (at least one)."""
-        players = await self.store.reads.round_players(round_id)
-        answers = await self.store.reads.round_answers(round_id, position)
-        return bool(answers) and {a.user_id for a in answers} >= set(players)
+        """Everyone who played an earlier question of this round has answered this one.
+
+        The first question has no known players yet, so it always runs its full time.
+        """
+        answers = await self.store.reads.round_answers(round_id)
+        earlier = {a.user_id for a in answers if a.position < position}
+        now = {a.user_id for a in answers if a.position == position}
+        return bool(earlier) and now >= earlier
 
     async def stop_round(self, round_id: int) -> RoundSummary | None:
         async with self.store.transaction() as tx:

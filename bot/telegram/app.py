@@ -8,14 +8,15 @@ import random
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults, TypeHandler
 
 from bot.config import Settings
 from bot.engine.clock import Clock, system_clock
 from bot.engine.quiz import QuizEngine
-from bot.telegram import basics, quiz, reading, scores
+from bot.telegram import basics, groups, quiz, reading, scores
+from bot.telegram.common import player_of
 from bot.telegram.errors import on_error
-from bot.telegram.services import SERVICES_KEY, Services
+from bot.telegram.services import SERVICES_KEY, Context, Services, services
 from questions.loader import load_default_bank
 from questions.model import Bank
 from storage.db import Store
@@ -25,9 +26,17 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = Update.ALL_TYPES
 
 
+async def remember_user(update: Update, context: Context) -> None:
+    """Before any handler: keep the sender's display name current (names on boards)."""
+    user = update.effective_user
+    if user is not None and not user.is_bot:
+        await services(context).quiz.touch_player(player_of(user))
+
+
 def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler, in the order they are tried (group 0), then the error handler."""
-    for module in (basics, quiz, scores, reading):
+    app.add_handler(TypeHandler(Update, remember_user), group=-1)
+    for module in (basics, quiz, groups, scores, reading):
         for handler in module.handlers():
             app.add_handler(handler)
     app.add_error_handler(on_error)
@@ -41,7 +50,13 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await app.bot.set_my_commands(basics.bot_commands())
     except TelegramError as exc:  # non-essential: the bot works without the menu
         log.warning("setMyCommands failed, carrying on: %s", exc)
-    log.info("bot started with %d questions, database %s", len(svc.bank), svc.store.path)
+    resumed = await groups.resume_group_rounds(app)
+    log.info(
+        "bot started: %d questions, database %s, %d group round(s) resumed",
+        len(svc.bank),
+        svc.store.path,
+        resumed,
+    )
 
 
 async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.quiz import DEFAULT_ROUND_SIZE, MAX_ROUND_SIZE
 from bot.engine.views import QuestionView, Status
-from bot.telegram import render
+from bot.telegram import groups, render
 from bot.telegram.common import command, edit, edit_markup, is_private, player_of, reply
 from bot.telegram.services import Context, services
 
@@ -75,9 +75,7 @@ async def quiz_command(update: Update, context: Context) -> None:
         await reply(update, parsed)
         return
     if not is_private(update):
-        from bot.telegram.groups import start_group_round  # noqa: PLC0415 - feature module
-
-        await start_group_round(update, context, parsed)
+        await groups.start_group_round(update, context, parsed)
         return
     await start_private_round(update, context, parsed.size, topic=parsed.topic)
 
@@ -168,9 +166,7 @@ async def stop_command(update: Update, context: Context) -> None:
     if chat is None or user is None:
         return
     if not is_private(update):
-        from bot.telegram.groups import stop_group_round  # noqa: PLC0415
-
-        await stop_group_round(update, context)
+        await groups.stop_group_round(update, context)
         return
     engine = services(context).quiz
     active = await engine.store.reads.active_round(chat.id)

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.engine.views import (
     AnswerOutcome,
     Board,
+    PollResult,
     Profile,
     QuestionView,
     RoundSummary,
@@ -126,6 +127,46 @@ def summary_message(summary: RoundSummary) -> str:
         lines += ["", "To review:"]
         lines += [f"• {escape(q.question)} — {q.citation}" for q in summary.missed[:10]]
     lines += ["", "/quiz plays again · /me shows your stats · /top the scoreboard"]
+    return fit("\n".join(lines))
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:.1f} s"
+
+
+def poll_result_message(result: PollResult, shown: int = 10) -> str:
+    q = result.view.question
+    lines = [
+        f"✅ <b>{escape(q.correct_option)}</b>  <i>({result.view.number}/{result.view.total})</i>"
+    ]
+    if result.right:
+        names = [f"{name(p.name)} ({_seconds(ms)})" for p, ms in result.right[:shown]]
+        more = len(result.right) - shown
+        tail = f" +{more} more" if more > 0 else ""
+        lines.append(f"Right ({len(result.right)} of {result.answered}): {', '.join(names)}{tail}")
+    elif result.answered:
+        lines.append(f"Nobody of {result.answered} got this one.")
+    else:
+        lines.append("Nobody answered this one.")
+    lines += ["", escape(q.explanation), "", citation(q)]
+    return fit("\n".join(lines))
+
+
+def round_table_message(summary: RoundSummary) -> str:
+    verb = "stopped" if summary.state == "stopped" else "over"
+    lines = [f"🏁 <b>Quiz {verb}</b> — final table", ""]
+    if not summary.lines:
+        lines.append("Nobody answered. /quiz starts a new one.")
+        return "\n".join(lines)
+    for line in summary.lines[:20]:
+        star = "🥇🥈🥉"[line.rank - 1] if line.rank <= 3 else f"{line.rank}."
+        lines.append(
+            f"{star} {name(line.player.name)} — <b>{line.points}</b>/{line.answered}"
+            f" ({_seconds(line.time_ms)})"
+        )
+    if len(summary.lines) > 20:
+        lines.append(f"+{len(summary.lines) - 20} more")
+    lines += ["", "1 point per right answer; time breaks ties. /top shows this chat's board."]
     return fit("\n".join(lines))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from telegram.ext import CallbackContext, ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes
 
 from bot.config import Settings
 from bot.engine.clock import Clock, system_clock
@@ -35,10 +35,14 @@ class Services:
 SERVICES_KEY = "services"
 
 
-def services(context: CallbackContext) -> Services:  # type: ignore[type-arg]
-    found = context.application.bot_data[SERVICES_KEY]
+def services_of(app: Application) -> Services:  # type: ignore[type-arg]
+    found = app.bot_data[SERVICES_KEY]
     assert isinstance(found, Services)  # noqa: S101
     return found
+
+
+def services(context: CallbackContext) -> Services:  # type: ignore[type-arg]
+    return services_of(context.application)
 
 
 Context = ContextTypes.DEFAULT_TYPE
