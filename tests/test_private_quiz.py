@@ -191,7 +191,7 @@ async def test_read_pages_through_the_article(
         [page] = await api.wait_calls("sendMessage", 1)
         assert "¶3 of 29" in page.text
         assert html.escape(bank.article.paragraph(3), quote=False) in page.text
-        assert [d for _, d in page.buttons()] == ["read:2", "read:4"]
+        assert [d for _, d in page.buttons()] == ["read:2", "read:4", "quiz:p:3"]
         mark = len(api.calls)
         api.push(f.callback(ALICE, "read:4", 100))
         [edited] = await api.wait_calls("editMessageText", 1, since=mark)

@@ -113,6 +113,9 @@ class QuizEngine:
             self._known_names.clear()
         self._known_names[player.id] = player.name
 
+    def forget_cached(self, user_id: int) -> None:
+        self._known_names.pop(user_id, None)
+
     async def mark_blocked(self, user_id: int) -> None:
         """The user blocked the bot (403): remember it so nothing is sent to them again."""
         self._known_names.pop(user_id, None)

@@ -8,13 +8,22 @@ import random
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.config import Settings
 from bot.engine.clock import Clock, system_clock
 from bot.engine.quiz import QuizEngine
-from bot.telegram import basics, groups, quiz, reading, scores
-from bot.telegram.common import player_of
+from bot.engine.study import StudyEngine
+from bot.telegram import admin, basics, groups, quiz, reading, scores, study
+from bot.telegram.common import COMMAND_FILTER, is_private, player_of, reply
 from bot.telegram.errors import on_error
 from bot.telegram.services import SERVICES_KEY, Context, Services, services
 from questions.loader import load_default_bank
@@ -33,12 +42,18 @@ async def remember_user(update: Update, context: Context) -> None:
         await services(context).quiz.touch_player(player_of(user))
 
 
+async def unknown_command(update: Update, context: Context) -> None:
+    if is_private(update):
+        await reply(update, "I don't know that command. /help lists what I understand.")
+
+
 def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler, in the order they are tried (group 0), then the error handler."""
     app.add_handler(TypeHandler(Update, remember_user), group=-1)
-    for module in (basics, quiz, groups, scores, reading):
+    for module in (basics, quiz, groups, scores, reading, admin, study):
         for handler in module.handlers():
             app.add_handler(handler)
+    app.add_handler(MessageHandler(COMMAND_FILTER & filters.COMMAND, unknown_command))
     app.add_error_handler(on_error)
 
 
@@ -46,16 +61,19 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     svc: Services = app.bot_data[SERVICES_KEY]
     svc.store = await Store.open(svc.settings.database_url)
     svc.engine = QuizEngine(svc.bank, svc.store, clock=svc.clock, rng=svc.rng)
+    svc.study_engine = StudyEngine(svc.engine)
     try:
         await app.bot.set_my_commands(basics.bot_commands())
     except TelegramError as exc:  # non-essential: the bot works without the menu
         log.warning("setMyCommands failed, carrying on: %s", exc)
     resumed = await groups.resume_group_rounds(app)
+    reminders = await study.restore_reminders(app)
     log.info(
-        "bot started: %d questions, database %s, %d group round(s) resumed",
+        "bot started: %d questions, database %s, %d group round(s) resumed, %d reminder(s)",
         len(svc.bank),
         svc.store.path,
         resumed,
+        reminders,
     )
 
 

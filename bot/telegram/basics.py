@@ -16,9 +16,15 @@ ARTICLE_SOURCE = "an Atlantic Council UkraineAlert analysis by Vladislav Davidzo
 COMMANDS = (
     ("quiz", "Start a quiz: /quiz [topic] [n]"),
     ("read", "Read the article: /read [paragraph]"),
+    ("review", "Review the questions that are due"),
+    ("progress", "Your mastery map of the article"),
+    ("search", "Find paragraphs: /search words"),
+    ("topics", "Topics and your accuracy"),
     ("me", "Your points, streak and rank"),
     ("top", "Scoreboard: /top [week|all]"),
     ("stop", "Stop the current quiz"),
+    ("remind", "Daily review reminder: /remind 08:00 +02:00"),
+    ("forget", "Delete all your data"),
     ("help", "How to play"),
 )
 
@@ -37,6 +43,13 @@ def help_text(questions: int, paragraphs: int) -> str:
         "/me — your points, accuracy, streak and rank\n"
         "/top — the scoreboard; /top week for this week (UTC), /top all for all time\n"
         "/stop — end the current quiz\n\n"
+        "<b>Study</b>\n"
+        "/review — the questions due for review (spaced repetition)\n"
+        "/progress — your mastery map of the article's paragraphs\n"
+        "/search WORDS — find paragraphs; /topics — topics and your accuracy\n"
+        "/remind HH:MM [+HH:MM] — a daily nudge when reviews are due; /remind off\n"
+        "⚑ Challenge under an answer — tell us a question is wrong\n"
+        "/forget — delete everything I store about you\n\n"
         "<b>Points</b>: 1 per right answer, the same in private chats and in groups, so every "
         "scoreboard compares like with like. Equal points share a rank; in a group round the "
         "faster answer breaks a tie. Your daily streak grows with each UTC day you answer.\n\n"

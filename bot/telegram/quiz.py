@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 ANSWER = re.compile(r"quiz:a:(\d{1,12}):(\d{1,3}):(\d)")
 NEXT = re.compile(r"quiz:n:(\d{1,12}):(\d{1,3})")
+ON_PARAGRAPH = re.compile(r"quiz:p:(\d{1,3})")
+PARAGRAPH_ROUND = 5
 PATTERN = r"^quiz:"
 
 USAGE = (
@@ -114,6 +116,16 @@ async def answer_button(update: Update, context: Context) -> None:
         await _answer(update, context, *(int(g) for g in match.groups()))
     elif match := NEXT.fullmatch(data):
         await _next(update, context, int(match[1]), int(match[2]))
+    elif (match := ON_PARAGRAPH.fullmatch(data)) and is_private(update):
+        number = int(match[1])
+        if not 1 <= number <= services(context).bank.article.body_count:
+            await query.answer(render.toast(Status.INVALID))
+            return
+        await query.answer()
+        await start_private_round(update, context, PARAGRAPH_ROUND, paragraph=number)
+    elif data == "quiz:new" and is_private(update):
+        await query.answer()
+        await start_private_round(update, context, DEFAULT_ROUND_SIZE)
     else:
         log.info("ignored malformed quiz callback %r", data[:64])
         await query.answer(render.toast(Status.INVALID))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.engine.study import Mark, Progress, SearchHit, TopicLine, humanize
 from bot.engine.views import (
     AnswerOutcome,
     Board,
@@ -15,8 +18,8 @@ from bot.engine.views import (
     RoundSummary,
     Status,
 )
-from questions.model import Article, Question
-from storage.models import BoardEntry
+from questions.model import Article, Bank, Question
+from storage.models import BoardEntry, Dispute
 
 MAX_TEXT = 4096  # Telegram's limit for a message text
 MAX_TOAST = 200  # ... and for an answerCallbackQuery text
@@ -86,6 +89,10 @@ def citation(q: Question) -> str:
     return f"📖 {q.citation}: <blockquote>{escape(q.quote)}</blockquote>"
 
 
+def read_button(number: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(f"📖 Read ¶{number}", callback_data=f"read:o:{number}")
+
+
 def feedback_message(outcome: AnswerOutcome) -> Rendered:
     assert outcome.view is not None  # noqa: S101 - only OK outcomes are rendered
     view, q = outcome.view, outcome.view.question
@@ -107,10 +114,11 @@ def feedback_message(outcome: AnswerOutcome) -> Rendered:
                 "Next ▶", callback_data=f"quiz:n:{view.round_id}:{outcome.next_position}"
             )
         )
-    row.append(
-        InlineKeyboardButton(f"📖 Read ¶{q.paragraph}", callback_data=f"read:o:{q.paragraph}")
+    row.append(read_button(q.paragraph))
+    challenge = InlineKeyboardButton(
+        "⚑ Challenge", callback_data=f"chal:{view.round_id}:{view.position}"
     )
-    return fit("\n".join(lines)), _keyboard(row)
+    return fit("\n".join(lines)), _keyboard(row, [challenge])
 
 
 def summary_message(summary: RoundSummary) -> str:
@@ -223,9 +231,131 @@ def profile_message(profile: Profile) -> str:
 def paragraph_message(article: Article, number: int) -> Rendered:
     last = article.citable.stop - 1
     text = f"📖 <b>¶{number} of {last}</b>\n\n{escape(article.paragraph(number))}"
-    nav = []
+    nav: list[InlineKeyboardButton] = []
     if number > 1:
         nav.append(InlineKeyboardButton("◀", callback_data=f"read:{number - 1}"))
     if number < last:
         nav.append(InlineKeyboardButton("▶", callback_data=f"read:{number + 1}"))
-    return fit(text), _keyboard(nav)
+    quiz_me = []
+    if number <= article.body_count:
+        quiz_me.append(
+            InlineKeyboardButton("🎯 Quiz me on this", callback_data=f"quiz:p:{number}")
+        )
+    return fit(text), _keyboard(nav, quiz_me)
+
+
+def search_message(query: str, hits: Sequence[SearchHit]) -> Rendered:
+    if not hits:
+        return (
+            f"No paragraph contains “{escape(query[:60])}”. Try fewer or shorter words "
+            "(e.g. a name like <i>Bukonkin</i>), or page through the article with /read.",
+            None,
+        )
+    lines = [
+        f"🔎 <b>{len(hits)} paragraph{'s' if len(hits) != 1 else ''}</b> for “"
+        f"{escape(query[:60])}”:",
+        "",
+    ]
+    for hit in hits:
+        lines.append(f"<b>¶{hit.paragraph}</b> {snippet(hit)}")
+        lines.append("")
+    buttons = [read_button(hit.paragraph) for hit in hits]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return fit("\n".join(lines).rstrip()), _keyboard(*rows)
+
+
+def snippet(hit: SearchHit, context: int = 60) -> str:
+    """The text around the first match, every match in bold."""
+    first_start, _ = hit.spans[0]
+    start = max(0, first_start - context)
+    end = min(len(hit.text), hit.spans[0][1] + context * 2)
+    parts = ["…" if start > 0 else ""]
+    cursor = start
+    for match_start, match_end in hit.spans:
+        if match_end <= start or match_start >= end:
+            continue
+        s, e = max(match_start, start), min(match_end, end)
+        parts += [escape(hit.text[cursor:s]), f"<b>{escape(hit.text[s:e])}</b>"]
+        cursor = e
+    parts += [escape(hit.text[cursor:end]), "…" if end < len(hit.text) else ""]
+    return "".join(parts)
+
+
+PROGRESS_LEGEND = (
+    f"{Mark.MASTERED} mastered · {Mark.LEARNING} learning · {Mark.WEAK} missed last time · "
+    f"{Mark.NEW} not started"
+)
+
+
+def progress_message(progress: Progress, article: Article) -> Rendered:
+    lines = ["🗺 <b>Your mastery map</b>", ""]
+    for start in range(0, len(progress.paragraphs), 7):
+        row = progress.paragraphs[start : start + 7]
+        label = f"¶{row[0].paragraph}–{row[-1].paragraph}"
+        lines.append(f"<code>{label:<7}</code> {''.join(p.mark for p in row)}")
+    lines += ["", PROGRESS_LEGEND, ""]
+    total = len(progress.paragraphs)
+    share = progress.known / progress.questions if progress.questions else 0.0
+    lines.append(
+        f"Mastered <b>{progress.mastered} of {total}</b> paragraphs · "
+        f"<b>{progress.known} of {progress.questions}</b> questions known "
+        f"(<code>{bar(share)}</code> {share:.0%})"
+    )
+    if not progress.started:
+        lines += ["", "Nothing studied yet: /read 1 to start reading, or /quiz to start."]
+        return "\n".join(lines), None
+    if progress.due:
+        lines.append(f"{progress.due} review{'s' if progress.due != 1 else ''} due now: /review")
+    weakest = progress.weakest()
+    buttons = []
+    if weakest:
+        lines += ["", "<b>Weakest paragraphs</b>"]
+        for p in weakest:
+            words = " ".join(article.paragraph(p.paragraph).split()[:7])
+            lines.append(f"{p.mark} ¶{p.paragraph} ({p.known}/{p.questions}) {escape(words)}…")
+            buttons.append(read_button(p.paragraph))
+    lines.append("")
+    lines.append(
+        "<i>Mastered: every question of the paragraph answered right last time and "
+        "not due for review.</i>"
+    )
+    return fit("\n".join(lines)), _keyboard(buttons)
+
+
+def topics_message(topics: Sequence[TopicLine]) -> str:
+    lines = ["📚 <b>Topics</b> — /quiz TOPIC [n] quizzes one", ""]
+    for t in topics:
+        mine = (
+            f"<code>{bar(t.correct / t.answered)}</code> {t.correct / t.answered:.0%} of "
+            f"{t.answered} answered"
+            if t.answered
+            else "not tried yet"
+        )
+        lines.append(f"<b>{escape(t.topic)}</b> · {t.questions} questions · {mine}")
+    return fit("\n".join(lines))
+
+
+def nothing_due_message(next_due: datetime | None, now: datetime, has_cards: bool) -> Rendered:
+    new = InlineKeyboardButton("🎯 New questions", callback_data="quiz:new")
+    if not has_cards:
+        text = "No reviews yet: every question you answer becomes a review card. /quiz to start!"
+        return text, _keyboard([new])
+    when = f" — next review in {humanize(next_due - now)}" if next_due else ""
+    return f"✅ Nothing due{when}. Want new questions meanwhile?", _keyboard([new])
+
+
+def disputes_message(disputes: Sequence[Dispute], bank: Bank) -> Rendered:
+    if not disputes:
+        return "No open disputes. 🎉", None
+    lines = [f"⚑ <b>{len(disputes)} open dispute{'s' if len(disputes) != 1 else ''}</b>", ""]
+    buttons = []
+    for d in disputes:
+        q = bank.get(d.question_id)
+        where = f" ({q.citation})" if q else " (no longer in the bank)"
+        who = name(d.user_name) if d.user_name else "a user who left"
+        lines.append(f"<b>#{d.id}</b> <code>{escape(d.question_id)}</code>{where} — {who}:")
+        lines.append(f"<i>{escape(d.text[:300])}</i>")
+        lines.append("")
+        buttons.append(InlineKeyboardButton(f"✔ #{d.id}", callback_data=f"disp:r:{d.id}"))
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    return fit("\n".join(lines).rstrip()), _keyboard(*rows)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes
 from bot.config import Settings
 from bot.engine.clock import Clock, system_clock
 from bot.engine.quiz import QuizEngine
+from bot.engine.study import StudyEngine
 from questions.model import Bank
 from storage.db import Store
 
@@ -24,12 +25,19 @@ class Services:
     rng: random.Random = field(default_factory=random.Random)
     store: Store | None = None
     engine: QuizEngine | None = None
+    study_engine: StudyEngine | None = None
 
     @property
     def quiz(self) -> QuizEngine:
         if self.engine is None:
             raise RuntimeError("storage is not open yet")
         return self.engine
+
+    @property
+    def study(self) -> StudyEngine:
+        if self.study_engine is None:
+            raise RuntimeError("storage is not open yet")
+        return self.study_engine
 
 
 SERVICES_KEY = "services"
