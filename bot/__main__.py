@@ -9,14 +9,24 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="The article quiz bot.")
     parser.add_argument(
-        "mode", nargs="?", default="run", choices=("run", "console"), help="default: run"
+        "mode",
+        nargs="?",
+        default="run",
+        choices=("run", "console", "disputes"),
+        help="run the bot (default), play in the terminal, or list open disputes",
     )
     parser.add_argument("--questions", type=int, default=10, help="console: questions per round")
+    study = parser.add_mutually_exclusive_group()
+    study.add_argument("--review", action="store_true", help="console: review due cards")
+    study.add_argument("--progress", action="store_true", help="console: show the mastery map")
     args = parser.parse_args(argv)
-    from bot.run import run_bot, run_console  # noqa: PLC0415 - keep --help fast
+    from bot.run import run_bot, run_console, run_disputes  # noqa: PLC0415 - keep --help fast
 
     if args.mode == "console":
-        return run_console(args.questions)
+        activity = "review" if args.review else "progress" if args.progress else "quiz"
+        return run_console(activity, max(1, min(args.questions, 50)))
+    if args.mode == "disputes":
+        return run_disputes()
     return run_bot()
 
 

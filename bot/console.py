@@ -8,12 +8,16 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.engine.quiz import QuizEngine
+from bot.engine.study import Mark, Progress, StudyEngine, humanize
 from bot.engine.views import AnswerOutcome, Player, QuestionView, RoundSummary, Status
 from questions.model import Bank
 from storage.db import Store
 
 CONSOLE_CHAT_ID = 0  # not a Telegram chat: the console's own "chat"
 CONSOLE_USER_ID = 0
+PROGRESS_KEY = f"{Mark.MASTERED} mastered, {Mark.LEARNING} learning, {Mark.WEAK} missed, " + (
+    f"{Mark.NEW} new"
+)
 
 
 def _wrap(text: str) -> str:
@@ -64,12 +68,70 @@ async def _ask(view: QuestionView, stdin: TextIO, out: TextIO) -> int | None:
         out.write(f"Type a number from 1 to {len(view.options)}, or q to quit.\n")
 
 
-async def play(settings: Settings, bank: Bank, size: int, stdin: TextIO, out: TextIO) -> int:
+def _progress(progress: Progress) -> str:
+    lines = ["Mastery map (" + PROGRESS_KEY + ")"]
+    for start in range(0, len(progress.paragraphs), 7):
+        row = progress.paragraphs[start : start + 7]
+        lines.append(
+            f"  ¶{row[0].paragraph:>2}–{row[-1].paragraph:<2} " + "".join(p.mark for p in row)
+        )
+    lines.append(
+        f"Mastered {progress.mastered} of {len(progress.paragraphs)} paragraphs; "
+        f"{progress.known} of {progress.questions} questions known; {progress.due} due now."
+    )
+    weakest = progress.weakest()
+    if weakest:
+        lines.append("Weakest: " + ", ".join(f"¶{p.paragraph}" for p in weakest))
+    return "\n".join(lines)
+
+
+async def list_disputes(settings: Settings, bank: Bank, out: TextIO) -> int:
+    store = await Store.open(settings.database_url)
+    try:
+        disputes = await store.reads.open_disputes(limit=1000)
+    finally:
+        await store.close()
+    if not disputes:
+        out.write("No open disputes.\n")
+    for d in disputes:
+        q = bank.get(d.question_id)
+        where = q.source if q else "no longer in the bank"
+        out.write(
+            f"#{d.id} {d.created_at:%Y-%m-%d %H:%M} UTC {d.question_id} ({where}) "
+            f"from {d.user_name or 'a user who left'}:\n  {d.text}\n"
+        )
+    return 0
+
+
+async def play(
+    settings: Settings,
+    bank: Bank,
+    size: int,
+    stdin: TextIO,
+    out: TextIO,
+    activity: str = "quiz",
+) -> int:
     store = await Store.open(settings.database_url)
     try:
         engine = QuizEngine(bank, store)
+        study = StudyEngine(engine)
         player = Player(CONSOLE_USER_ID, getpass.getuser() or "console")
-        started = await engine.start_round(CONSOLE_CHAT_ID, "private", player, size)
+        if activity == "progress":
+            out.write(_progress(await study.progress(player.id)) + "\n")
+            return 0
+        if activity == "review":
+            review = await study.start_review(CONSOLE_CHAT_ID, player)
+            if review.outcome is None:
+                when = (
+                    f" — next review in {humanize(review.next_due - engine.clock())}"
+                    if review.next_due
+                    else " — answer some questions first"
+                )
+                out.write(f"Nothing due{when}.\n")
+                return 0
+            started = review.outcome
+        else:
+            started = await engine.start_round(CONSOLE_CHAT_ID, "private", player, size)
         if started.resumed:
             out.write("Picking up your unfinished round.\n")
         view = started.view

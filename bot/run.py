@@ -52,7 +52,24 @@ def run_bot() -> int:
     return 0
 
 
-def run_console(questions: int) -> int:
+def run_disputes() -> int:
+    """List open disputes for whoever keeps the bank."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    bank = _load_bank()
+    if bank is None:
+        return 1
+    from bot.console import list_disputes  # noqa: PLC0415
+
+    try:
+        return asyncio.run(list_disputes(settings, bank, sys.stdout))
+    except StorageError as exc:
+        return _fail(str(exc))
+
+
+def run_console(activity: str, questions: int) -> int:
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
@@ -64,7 +81,7 @@ def run_console(questions: int) -> int:
     from bot.console import play  # noqa: PLC0415
 
     try:
-        return asyncio.run(play(settings, bank, questions, sys.stdin, sys.stdout))
+        return asyncio.run(play(settings, bank, questions, sys.stdin, sys.stdout, activity))
     except StorageError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

@@ -64,3 +64,49 @@ def test_bot_without_token_explains_how_to_get_one(tmp_path: Path) -> None:
     assert "@BotFather" in result.stderr
     assert "python -m bot console" in result.stderr
     assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_console_review_and_progress(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    assert "answer some questions first" in run_console(db, "", "--review").stdout
+    fresh = run_console(db, "", "--progress")
+    assert "Mastered 0 of 28 paragraphs" in fresh.stdout
+    run_console(db, "1\n1\n", "--questions", "2")
+    progress = run_console(db, "", "--progress")
+    assert "2 due now" not in progress.stdout  # just answered: not due yet
+    review = run_console(db, "", "--review")
+    assert "Nothing due — next review in" in review.stdout
+
+
+def test_disputes_command_lists_open_disputes(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    run_console(db, "q\n")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "disputes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No open disputes." in result.stdout
+    with sqlite3.connect(db) as raw:
+        raw.execute(
+            "INSERT INTO users (id, name, created_at, updated_at) VALUES (7, 'Eve', 'x', 'x')"
+        )
+        raw.execute(
+            "INSERT INTO disputes (question_id, user_id, text, created_at) VALUES "
+            "('sochi-summit-plea', 7, 'Option B is also right', '2026-11-25T12:00:00+00:00')"
+        )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "disputes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert "#1 2026-11-25 12:00 UTC sochi-summit-plea" in result.stdout
+    assert "from Eve:\n  Option B is also right" in result.stdout

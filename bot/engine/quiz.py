@@ -142,6 +142,7 @@ class QuizEngine:
         paragraph: int | None = None,
         question_ids: Sequence[str] | None = None,
         open_period: int | None = None,
+        label: str | None = None,
     ) -> StartOutcome:
         """Start a round, or in a private chat pick up the round that is still open."""
         active = await self.store.reads.active_round(chat_id)
@@ -157,7 +158,8 @@ class QuizEngine:
             chosen = choose_questions(self.pool(topic, paragraph), seen, size, self.rng)
         if not chosen:
             return StartOutcome(view=None, empty=True)
-        label = topic or (f"¶{paragraph}" if paragraph is not None else "")
+        if label is None:
+            label = topic or (f"¶{paragraph}" if paragraph is not None else "")
         now = self.clock()
         async with self.store.transaction() as tx:
             if await tx.active_round(chat_id) is not None:  # another start won the race

@@ -193,7 +193,7 @@ class StudyEngine:
             upcoming = [c.due for c in cards if c.question_id in self.bank]
             return ReviewStart(None, min(upcoming) if upcoming else None, bool(upcoming))
         outcome = await self.quiz.start_round(
-            chat_id, "private", player, question_ids=[c.question_id for c in due]
+            chat_id, "private", player, question_ids=[c.question_id for c in due], label="review"
         )
         return ReviewStart(outcome, None, True)
 
