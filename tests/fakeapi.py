@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from telegram._utils.types import ODVInput
+from telegram.request import BaseRequest, RequestData
 
 TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtok"
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Quiz", "username": "quiz_test_bot"}
@@ -208,12 +210,17 @@ class FakeBotApi:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
-        method = request.match_info["method"]
         form = await request.post() if request.can_read_body else {}
-        params = {k: _decode(v) if isinstance(v, str) else v for k, v in form.items()}
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        status, body = await self.respond(request.match_info["method"], fields)
+        return web.json_response(body, status=status)
+
+    async def respond(self, method: str, fields: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Record one Bot API call (form fields as sent) and produce Telegram's answer."""
+        params: dict[str, Any] = {k: _decode(v) for k, v in fields.items()}
         for key in ("text", "question", "explanation", "callback_query_id", "poll_id"):
-            if key in form:  # keep strings as sent (e.g. a text of "5")
-                params[key] = form[key]
+            if key in fields:  # keep strings as sent (e.g. a text of "5")
+                params[key] = fields[key]
         if method != "getUpdates":
             self.calls.append(Call(method, params))
         faults = self._faults.get(method)
@@ -226,10 +233,10 @@ class FakeBotApi:
                 await asyncio.sleep(fault.delay)
             self._notify()
             if fault.status:
-                return web.json_response(fault.body, status=fault.status)
+                return fault.status, fault.body
         result = await self._result(method, params)
         self._notify()
-        return web.json_response({"ok": True, "result": result})
+        return 200, {"ok": True, "result": result}
 
     async def _result(self, method: str, params: dict[str, Any]) -> Any:
         handler = getattr(self, f"_api_{method}", None)
@@ -341,3 +348,36 @@ class FakeBotApi:
                 can_delete_stories=False,
             )
         return member
+
+
+class OfflineRequest(BaseRequest):
+    """A BaseRequest that answers from a :class:`FakeBotApi` without any network (fast tests,
+    benchmarks): the same recorded calls and the same answers as over HTTP."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        fields = dict(request_data.json_parameters) if request_data else {}
+        status, body = await self.api.respond(api_method, fields)
+        return status, json.dumps(body).encode()
