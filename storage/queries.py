@@ -330,6 +330,15 @@ class Session:
             )
         return [_answer(r) for r in rows]
 
+    async def user_answer(self, round_id: int, position: int, user_id: int) -> Answer | None:
+        row = await self._one(
+            "SELECT round_id, position, question_id, user_id, chat_id, chosen, correct, "
+            "elapsed_ms, answered_at FROM answers "
+            "WHERE round_id = ? AND position = ? AND user_id = ?",
+            (round_id, position, user_id),
+        )
+        return None if row is None else _answer(row)
+
     async def round_players(self, round_id: int) -> dict[int, str]:
         """Everyone who answered in the round, with their current display names."""
         rows = await self._all(

@@ -257,15 +257,16 @@ class QuizEngine:
                 return AnswerOutcome(Status.UNKNOWN_ROUND)
             if round_.owner_id != player.id:
                 return AnswerOutcome(Status.NOT_YOURS)
-            if not round_.is_active:
-                return AnswerOutcome(Status.ROUND_OVER)
-            if position != round_.position:
-                answered = await tx.round_answers(round_id, position)
-                status = Status.ALREADY_ANSWERED if answered else Status.STALE
-                return AnswerOutcome(status)
             rq = await tx.round_question(round_id, position)
             view = None if rq is None else self._view(round_, rq)
             if rq is None or view is None:
+                return AnswerOutcome(Status.STALE)
+            earlier = await tx.user_answer(round_id, position, player.id)
+            if earlier is not None:  # a second tap, a retry or a re-delivered update
+                return self._already(round_, view, earlier.chosen)
+            if not round_.is_active:
+                return AnswerOutcome(Status.ROUND_OVER)
+            if position != round_.position:
                 return AnswerOutcome(Status.STALE)
             if not 0 <= shown_index < len(view.order):
                 return AnswerOutcome(Status.INVALID)
@@ -283,6 +284,19 @@ class QuizEngine:
             round_finished=finished,
             next_position=None if finished else position + 1,
             summary=summary,
+        )
+
+    def _already(self, round_: Round, view: QuestionView, chosen: int) -> AnswerOutcome:
+        """What was answered before, so the feedback can be shown again (idempotent taps)."""
+        following = view.position + 1
+        waiting = round_.is_active and round_.position == following
+        return AnswerOutcome(
+            Status.ALREADY_ANSWERED,
+            view=view,
+            chosen=chosen,
+            correct=chosen == view.question.answer,
+            round_finished=not round_.is_active,
+            next_position=following if waiting else None,
         )
 
     async def answer_poll(

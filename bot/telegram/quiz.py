@@ -139,6 +139,13 @@ async def _answer(
     outcome = await services(context).quiz.answer(
         round_id, position, shown, player_of(query.from_user)
     )
+    if outcome.status is Status.ALREADY_ANSWERED and outcome.view is not None:
+        # Show the stored feedback again: a retry after a lost reply must not leave the user
+        # without it, and changes nothing.
+        await query.answer(render.toast(outcome.status))
+        text, markup = render.feedback_message(outcome)
+        await edit(query, text, markup)
+        return
     if outcome.status is not Status.OK:
         await query.answer(render.toast(outcome.status))
         return
