@@ -8,6 +8,7 @@ import random
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
+from telegram.request import BaseRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -92,7 +93,9 @@ def build_application(
     clock: Clock = system_clock,
     rng: random.Random | None = None,
     rate_limit: bool = True,
+    requests: tuple[BaseRequest, BaseRequest] | None = None,
 ) -> Application:  # type: ignore[type-arg]
+    """The Application; ``requests`` (API calls, getUpdates) replace HTTP in tests and benches."""
     builder = (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -102,6 +105,8 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    if requests is not None:
+        builder = builder.request(requests[0]).get_updates_request(requests[1])
     if settings.api_base_url:
         base = settings.api_base_url
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
