@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from storage.url import DEFAULT_DATABASE_URL, path_from_url
 
@@ -27,6 +28,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "INFO"
     admin_user_ids: frozenset[int] = field(default_factory=frozenset)
+    question_bank: Path | None = None  # a bank folder or file instead of the packaged one
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,7 +57,15 @@ class Settings:
                     f"ADMIN_USER_IDS must be numeric Telegram user ids, not {part!r}"
                 )
             admins.add(int(part))
-        return cls(token, base_url, database_url, log_level, frozenset(admins))
+        bank = env.get("QUESTION_BANK", "").strip()
+        return cls(
+            token,
+            base_url,
+            database_url,
+            log_level,
+            frozenset(admins),
+            Path(bank) if bank else None,
+        )
 
     def require_token(self) -> str:
         if not self.token:

@@ -8,9 +8,9 @@ import sys
 
 from bot.config import ConfigError, Settings
 from bot.logs import setup_logging
-from questions.loader import BankError, load_default_bank
+from questions.loader import BankError, bank_files, load_bank, load_default_bank
 from questions.model import Bank
-from storage.db import StorageError
+from storage.db import StorageError, preflight
 
 log = logging.getLogger("bot")
 
@@ -20,8 +20,11 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _load_bank() -> Bank | None:
+def _load_bank(settings: Settings) -> Bank | None:
+    """Load and check the bank before anything touches the database."""
     try:
+        if settings.question_bank is not None:
+            return load_bank(bank_files(settings.question_bank))
         return load_default_bank()
     except BankError as exc:
         for problem in exc.problems:
@@ -37,9 +40,15 @@ def run_bot() -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     setup_logging(settings.log_level, token)
-    bank = _load_bank()
+    bank = _load_bank(settings)
     if bank is None:
         return 1
+    try:
+        preflight(settings.database_url)
+    except (StorageError, ValueError) as exc:
+        return _fail(str(exc))
+    from telegram.error import InvalidToken, NetworkError  # noqa: PLC0415
+
     from bot.telegram.app import ALLOWED_UPDATES, build_application  # noqa: PLC0415
 
     app = build_application(settings, bank=bank)
@@ -49,6 +58,10 @@ def run_bot() -> int:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
     except StorageError as exc:
         return _fail(str(exc))
+    except InvalidToken:
+        return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", 1)
+    except NetworkError as exc:
+        return _fail(f"cannot reach the Telegram Bot API: {exc}", 1)
     return 0
 
 
@@ -58,7 +71,7 @@ def run_disputes() -> int:
         settings = Settings.from_env()
     except ConfigError as exc:
         return _fail(str(exc))
-    bank = _load_bank()
+    bank = _load_bank(settings)
     if bank is None:
         return 1
     from bot.console import list_disputes  # noqa: PLC0415
@@ -75,7 +88,7 @@ def run_console(activity: str, questions: int) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, None)
-    bank = _load_bank()
+    bank = _load_bank(settings)
     if bank is None:
         return 1
     from bot.console import play  # noqa: PLC0415

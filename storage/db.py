@@ -8,6 +8,7 @@ commit (or roll back) together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
@@ -38,6 +39,18 @@ def create_private_file(path: Path) -> None:
     except OSError as exc:
         raise StorageError(f"cannot create database file {path}: {exc.strerror}") from exc
     os.close(fd)
+
+
+def preflight(url: str) -> Path:
+    """Check, before the bot starts, that the database file can be created and read."""
+    path = path_from_url(url)
+    create_private_file(path)
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=5)) as conn:
+            conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open database {path}: {exc}") from exc
+    return path
 
 
 async def _configure(conn: aiosqlite.Connection, *, writer: bool) -> None:

@@ -28,7 +28,7 @@ from tests.fakeapi import TOKEN, FakeBotApi, OfflineRequest
 ALLOWED_TAGS = {"b", "i", "s", "u", "code", "pre", "blockquote", "a"}
 GROUP = f.group_chat(-100300)
 CHANNEL = {"id": -100400, "type": "channel", "title": "News"}
-NAMES = ["Ann", "<script>alert(1)</script>", "<b>x</b> & y", "Zoë 🦄 ‮RTL", "a" * 64, " "]
+NAMES = ["Ann", "<script>alert(1)</script>", "<b>x</b> & y", "Zoë 🦄 \u202eRTL", "a" * 64, " "]
 USERS = [f.user(60 + i, name) for i, name in enumerate(NAMES)]
 COMMANDS = [
     "/quiz",
