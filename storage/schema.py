@@ -126,6 +126,10 @@ MIGRATIONS: tuple[str, ...] = (
         created_at  TEXT    NOT NULL
     );
     """,
+    # 2: a round's answers by question (group polls: who answered, fastest first)
+    """
+    CREATE INDEX answers_round_position ON answers(round_id, position, elapsed_ms);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -60,11 +60,20 @@ BotFactory = Callable[..., Any]
 
 @asynccontextmanager
 async def running_bot(
-    api: FakeBotApi, db_url: str, clock: FakeClock, *, seed: int = 1, **settings: Any
+    api: FakeBotApi,
+    db_url: str,
+    clock: FakeClock,
+    *,
+    seed: int = 1,
+    rate_limit: bool = False,
+    timeout: float | None = None,
+    **settings: Any,
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Start the real Application against the fake API, as run_polling would, then stop it."""
     config = Settings(token=TOKEN, api_base_url=api.base_url, database_url=db_url, **settings)
-    app = build_application(config, clock=clock, rng=random.Random(seed), rate_limit=False)
+    app = build_application(
+        config, clock=clock, rng=random.Random(seed), rate_limit=rate_limit, timeout=timeout
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

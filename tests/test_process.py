@@ -54,16 +54,19 @@ async def bot_process(
 def acked(api: FakeBotApi) -> set[str]:
     """Callback ids whose answer the bot acknowledged (its answerCallbackQuery reached us)."""
     return {
-        str(c["callback_query_id"]) for c in api.of("answerCallbackQuery")
+        str(c["callback_query_id"])
+        for c in api.of("answerCallbackQuery")
         if c.get("text") in ACK_TEXTS
     }
 
 
 def counts(db: Path) -> tuple[dict[int, int], list[Any]]:
     with sqlite3.connect(db) as raw:
-        per_user = dict(raw.execute(
-            "SELECT user_id, COUNT(*) FROM answers WHERE position = 0 GROUP BY user_id"
-        ).fetchall())
+        per_user = dict(
+            raw.execute(
+                "SELECT user_id, COUNT(*) FROM answers WHERE position = 0 GROUP BY user_id"
+            ).fetchall()
+        )
         mismatches = raw.execute(
             "SELECT s.user_id, s.points, s.answered, r.points, r.answered FROM scores s JOIN "
             "(SELECT user_id, SUM(correct) AS points, COUNT(*) AS answered FROM answers "
@@ -100,7 +103,8 @@ async def test_kill_9_loses_no_acknowledged_answer_and_redelivery_counts_once(
             ids = {a["callback_query"]["id"]: a["callback_query"]["from"]["id"] for a in answers}
             for update in answers:
                 api.push(update)
-            await api.wait_for(lambda: len(acked(api) & set(ids)) >= per_run // 4, timeout=60)
+            mine = set(ids)
+            await api.wait_for(lambda: len(acked(api) & mine) >= per_run // 4, timeout=60)  # noqa: B023
             proc.kill()  # SIGKILL: no clean-up at all
             await proc.wait()
         acked_now = acked(api) & set(ids)
@@ -116,12 +120,15 @@ async def test_kill_9_loses_no_acknowledged_answer_and_redelivery_counts_once(
         assert mismatches == []
         for callback_id, user_id in ids.items():
             assert per_user.get(user_id) == 1, (callback_id, user_id)
-        print(f"run {run}: {len(acked_now)} of {per_run} answers acknowledged before kill -9; "
-              f"{sum(per_user.get(u, 0) for u in ids.values())} stored once each after restart "
-              "and re-delivery")
+        print(
+            f"run {run}: {len(acked_now)} of {per_run} answers acknowledged before kill -9; "
+            f"{sum(per_user.get(u, 0) for u in ids.values())} stored once each after restart "
+            "and re-delivery"
+        )
     assert len(acknowledged) >= runs * per_run // 4
     text = log.read_text(errors="replace")
-    assert TOKEN not in text and TOKEN.split(":")[1] not in text
+    assert TOKEN not in text
+    assert TOKEN.split(":")[1] not in text
     assert "<token>" in text or "getUpdates" in text  # DEBUG logging did run
 
 
@@ -137,8 +144,11 @@ async def test_sigterm_finishes_cleanly(api: FakeBotApi, tmp_path: Path) -> None
         assert await asyncio.wait_for(proc.wait(), 30) == 0
     per_user, mismatches = counts(db)
     assert mismatches == []
-    by_id = {int(c["callback_query_id"]) for c in api.of("answerCallbackQuery")
-             if c.get("text") in ACK_TEXTS}
+    by_id = {
+        int(c["callback_query_id"])
+        for c in api.of("answerCallbackQuery")
+        if c.get("text") in ACK_TEXTS
+    }
     assert len(by_id) <= sum(per_user.values())
     assert "storage closed" in log.read_text()
     with sqlite3.connect(db) as raw:
@@ -149,7 +159,11 @@ def run_bot(env: dict[str, str]) -> tuple[int, str]:
     import subprocess  # noqa: PLC0415
 
     result = subprocess.run(
-        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
     return result.returncode, result.stderr
@@ -159,8 +173,8 @@ def test_invalid_bank_stops_before_the_database(tmp_path: Path) -> None:
     bank = tmp_path / "bank.yaml"
     bank.write_text(
         "- id: broken-one\n  paragraph: 3\n  topic: russia\n  difficulty: 2\n"
-        "  question: \"Q?\"\n  options: [\"a\", \"b\"]\n  answer: 5\n"
-        "  explanation: \"Because. (¶3)\"\n  quote: \"not in the article\"\n",
+        '  question: "Q?"\n  options: ["a", "b"]\n  answer: 5\n'
+        '  explanation: "Because. (¶3)"\n  quote: "not in the article"\n',
         encoding="utf-8",
     )
     api = FakeBotApi()

@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.views import Status
 from bot.telegram import render
-from bot.telegram.common import command, edit, reply
+from bot.telegram.common import command, edit, reply, toast
 from bot.telegram.services import Context, services
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,14 @@ async def resolve_button(update: Update, context: Context) -> None:
     match = RESOLVE.fullmatch(query.data or "")
     if not is_admin(context, query.from_user.id):
         log.warning("non-admin %s pressed a dispute button", query.from_user.id)
-        await query.answer("Only bank keepers can resolve disputes.")
+        await toast(query, "Only bank keepers can resolve disputes.")
         return
     if match is None:
-        await query.answer(render.toast(Status.INVALID))
+        await toast(query, render.toast(Status.INVALID))
         return
     svc = services(context)
     resolved = await svc.study.resolve_dispute(int(match[1]), query.from_user.id)
-    await query.answer(f"#{match[1]} resolved." if resolved else "Already resolved.")
+    await toast(query, f"#{match[1]} resolved." if resolved else "Already resolved.")
     text, markup = render.disputes_message(await svc.study.open_disputes(), svc.bank)
     await edit(query, text, markup)
 

@@ -94,6 +94,7 @@ def build_application(
     rng: random.Random | None = None,
     rate_limit: bool = True,
     requests: tuple[BaseRequest, BaseRequest] | None = None,
+    timeout: float | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The Application; ``requests`` (API calls, getUpdates) replace HTTP in tests and benches."""
     builder = (
@@ -105,6 +106,8 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    if timeout is not None:
+        builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
     if requests is not None:
         builder = builder.request(requests[0]).get_updates_request(requests[1])
     if settings.api_base_url:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import CommandHandler, filters
 
 from bot.engine.views import Player
@@ -39,6 +39,15 @@ async def reply(
     if message is None:
         return None
     return await message.reply_text(text, reply_markup=markup, do_quote=False)
+
+
+async def toast(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press. Cosmetic: a failure (timeout, 5xx) must not stop the edit that
+    follows, so it is logged and the handler carries on."""
+    try:
+        await query.answer(text)
+    except (TimedOut, NetworkError, BadRequest) as exc:
+        log.warning("answerCallbackQuery failed, carrying on: %s", exc)
 
 
 async def edit(

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.engine.quiz import DEFAULT_ROUND_SIZE, MAX_ROUND_SIZE
 from bot.engine.views import QuestionView, Status
 from bot.telegram import groups, render
-from bot.telegram.common import command, edit, edit_markup, is_private, player_of, reply
+from bot.telegram.common import command, edit, edit_markup, is_private, player_of, reply, toast
 from bot.telegram.services import Context, services
 
 log = logging.getLogger(__name__)
@@ -119,16 +119,20 @@ async def answer_button(update: Update, context: Context) -> None:
     elif (match := ON_PARAGRAPH.fullmatch(data)) and is_private(update):
         number = int(match[1])
         if not 1 <= number <= services(context).bank.article.body_count:
-            await query.answer(render.toast(Status.INVALID))
+            await toast(query, render.toast(Status.INVALID))
             return
-        await query.answer()
+        await toast(
+            query,
+        )
         await start_private_round(update, context, PARAGRAPH_ROUND, paragraph=number)
     elif data == "quiz:new" and is_private(update):
-        await query.answer()
+        await toast(
+            query,
+        )
         await start_private_round(update, context, DEFAULT_ROUND_SIZE)
     else:
         log.info("ignored malformed quiz callback %r", data[:64])
-        await query.answer(render.toast(Status.INVALID))
+        await toast(query, render.toast(Status.INVALID))
 
 
 async def _answer(
@@ -142,15 +146,15 @@ async def _answer(
     if outcome.status is Status.ALREADY_ANSWERED and outcome.view is not None:
         # Show the stored feedback again: a retry after a lost reply must not leave the user
         # without it, and changes nothing.
-        await query.answer(render.toast(outcome.status))
+        await toast(query, render.toast(outcome.status))
         text, markup = render.feedback_message(outcome)
         await edit(query, text, markup)
         return
     if outcome.status is not Status.OK:
-        await query.answer(render.toast(outcome.status))
+        await toast(query, render.toast(outcome.status))
         return
     # The answer is committed: only now is it acknowledged.
-    await query.answer("✅ Correct!" if outcome.correct else "❌ Not quite")
+    await toast(query, "✅ Correct!" if outcome.correct else "❌ Not quite")
     text, markup = render.feedback_message(outcome)
     await edit(query, text, markup)
     if outcome.summary is not None and query.message is not None:
@@ -166,9 +170,11 @@ async def _next(update: Update, context: Context, round_id: int, position: int) 
         round_id, position, player_of(query.from_user)
     )
     if status is not Status.OK or view is None:
-        await query.answer(render.toast(status))
+        await toast(query, render.toast(status))
         return
-    await query.answer()
+    await toast(
+        query,
+    )
     message = query.message
     markup = message.reply_markup if isinstance(message, Message) else None
     if markup is not None:  # keep "Read ¶N", drop the used "Next" button

@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.views import Status
 from bot.telegram import render
-from bot.telegram.common import command, edit, reply
+from bot.telegram.common import command, edit, reply, toast
 from bot.telegram.services import Context, services
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,11 @@ async def read_button(update: Update, context: Context) -> None:
     number = int(match[1]) if match else 0
     if not 1 <= number < article.citable.stop:
         log.info("ignored malformed read callback %r", data[:64])
-        await query.answer(render.toast(Status.INVALID))
+        await toast(query, render.toast(Status.INVALID))
         return
-    await query.answer()
+    await toast(
+        query,
+    )
     text, markup = render.paragraph_message(article, number)
     if OPEN.fullmatch(data) and query.message is not None:
         await context.bot.send_message(query.message.chat.id, text, reply_markup=markup)

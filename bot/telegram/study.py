@@ -15,7 +15,7 @@ from telegram.ext import Application, BaseHandler, CallbackQueryHandler, Message
 from bot.engine.study import parse_reminder_time, search
 from bot.engine.views import Status
 from bot.telegram import render
-from bot.telegram.common import command, edit, is_private, player_of, reply
+from bot.telegram.common import command, edit, is_private, player_of, reply, toast
 from bot.telegram.quiz import send_question
 from bot.telegram.services import Context, services, services_of
 
@@ -174,9 +174,11 @@ async def challenge_button(update: Update, context: Context) -> None:
             player_of(query.from_user), int(match[1]), int(match[2])
         )
     if question_id is None:
-        await query.answer(render.toast(Status.INVALID))
+        await toast(query, render.toast(Status.INVALID))
         return
-    await query.answer()
+    await toast(
+        query,
+    )
     if query.message is not None:
         await context.bot.send_message(
             query.message.chat.id,
@@ -232,15 +234,15 @@ async def forget_button(update: Update, context: Context) -> None:
     if query.data == "forget:yes":
         await services(context).study.forget(query.from_user.id)
         unschedule_reminder(context.application, query.from_user.id)
-        await query.answer("Deleted.")
+        await toast(query, "Deleted.")
         await edit(
             query, "🗑 Done: everything I stored about you is deleted. /start to begin anew."
         )
     elif query.data == "forget:no":
-        await query.answer("Nothing deleted.")
+        await toast(query, "Nothing deleted.")
         await edit(query, "Nothing was deleted.")
     else:
-        await query.answer(render.toast(Status.INVALID))
+        await toast(query, render.toast(Status.INVALID))
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
