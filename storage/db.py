@@ -1,7 +1,8 @@
 """The SQLite store: one writer connection for transactions, one read-only connection for reads.
 
-WAL lets the reader see every committed transaction without waiting for the writer. All writes go
-through :meth:`Store.transaction`, serialised by an asyncio lock, so writes that belong together
+WAL lets the reader see every committed transaction without waiting for the writer. Writes go
+through :meth:`Store.transaction` (statement by statement) or :meth:`Store.write` (a unit of work
+in one trip, group-committed), serialised by one asyncio lock, so writes that belong together
 commit (or roll back) together.
 """
 
@@ -12,19 +13,23 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.queries import Session
+from storage.queries import Queries, Session
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
+from storage.thread import in_thread
 from storage.url import path_from_url
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 
 
 class StorageError(Exception):
@@ -87,6 +92,30 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     return SCHEMA_VERSION
 
 
+def _commit_units(q: Queries, works: list[Callable[[Queries], Any]]) -> list[tuple[bool, Any]]:
+    """In the database thread: one transaction, one savepoint per unit, one COMMIT."""
+    conn = q.conn
+    results: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for work in works:
+            conn.execute("SAVEPOINT unit")
+            try:
+                value = work(q)
+            except Exception as exc:  # noqa: BLE001 - reported to that unit's caller
+                conn.execute("ROLLBACK TO unit")
+                results.append((False, exc))
+            else:
+                results.append((True, value))
+            conn.execute("RELEASE unit")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return results
+
+
 class Store:
     """Owns the connections. Open with :meth:`open`, close with :meth:`close`."""
 
@@ -96,6 +125,8 @@ class Store:
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self.reads = Session(reader)
+        self._pending: list[tuple[Callable[[Queries], Any], asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -136,6 +167,37 @@ class Store:
                 await self._writer.execute("ROLLBACK")
                 raise
             await self._writer.execute("COMMIT")
+
+    async def write(self, work: Callable[[Queries], T]) -> T:
+        """Run a unit of work in a write transaction and return its result once committed.
+
+        Units submitted while a batch is being written are committed together in the next
+        batch (group commit): one trip to the database thread and one COMMIT for all of them.
+        Each unit runs in its own SAVEPOINT, so a unit that raises is rolled back alone and its
+        caller gets the exception; the others still commit.
+        """
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((work, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        async with self._write_lock:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                works = [work for work, _ in batch]
+                try:
+                    results = await in_thread(self._writer, partial(_commit_units, works=works))
+                except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
+                    results = [(False, exc)] * len(batch)
+                for (_, future), (ok, value) in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
 
     async def backup(self, target: Path) -> None:
         """Copy the live database with SQLite's online backup API into a new 0600 file."""

@@ -72,7 +72,12 @@ async def running_bot(
     """Start the real Application against the fake API, as run_polling would, then stop it."""
     config = Settings(token=TOKEN, api_base_url=api.base_url, database_url=db_url, **settings)
     app = build_application(
-        config, clock=clock, rng=random.Random(seed), rate_limit=rate_limit, timeout=timeout
+        config,
+        clock=clock,
+        rng=random.Random(seed),
+        rate_limit=rate_limit,
+        timeout=timeout,
+        concurrency=1,  # in order, so api.settle() is a barrier; test_processor covers >1
     )
     await app.initialize()
     assert app.post_init is not None

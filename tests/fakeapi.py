@@ -158,10 +158,11 @@ class FakeBotApi:
     async def wait_calls(
         self, method: str, count: int, *, since: int = 0, timeout: float = 10.0
     ) -> list[Call]:
-        return await self.wait_for(
+        calls: list[Call] = await self.wait_for(
             lambda: (found := self.since(since, method)) and len(found) >= count and found,
             timeout,
         )
+        return calls
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Barrier: updates are handled one at a time, so once a /help pushed now is answered,

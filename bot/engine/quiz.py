@@ -6,7 +6,9 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from fsrs import Scheduler
 
@@ -28,7 +30,7 @@ from bot.engine.views import (
 from questions.model import Bank, Question
 from storage.db import Store
 from storage.models import Round, RoundQuestion
-from storage.queries import Session
+from storage.queries import Queries
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +107,13 @@ class QuizEngine:
             return
         known = await self.store.reads.get_user(player.id)
         if known is None or known.name != player.name or known.blocked:
-            async with self.store.transaction() as tx:
-                await tx.upsert_user(player.id, player.name, self.clock())
-                if known is not None and known.blocked:
-                    await tx.set_blocked(player.id, False)
+            now = self.clock()
+
+            def remember(q: Queries) -> None:
+                q.upsert_user(player.id, player.name, now)
+                q.set_blocked(player.id, False)
+
+            await self.store.write(remember)
         if len(self._known_names) > 100_000:
             self._known_names.clear()
         self._known_names[player.id] = player.name
@@ -119,8 +124,7 @@ class QuizEngine:
     async def mark_blocked(self, user_id: int) -> None:
         """The user blocked the bot (403): remember it so nothing is sent to them again."""
         self._known_names.pop(user_id, None)
-        async with self.store.transaction() as tx:
-            await tx.set_blocked(user_id, True)
+        await self.store.write(lambda q: q.set_blocked(user_id, True))
 
     # rounds -------------------------------------------------------------------------------
 
@@ -161,19 +165,25 @@ class QuizEngine:
         if label is None:
             label = topic or (f"¶{paragraph}" if paragraph is not None else "")
         now = self.clock()
-        async with self.store.transaction() as tx:
-            if await tx.active_round(chat_id) is not None:  # another start won the race
-                return StartOutcome(view=None, already_running=True)
-            await tx.upsert_user(player.id, player.name, now)
-            round_id = await tx.create_round(
+        questions = [(q.id, option_order(q, self.rng)) for q in chosen]
+
+        def create(q: Queries) -> int | None:
+            if q.active_round(chat_id) is not None:  # another start won the race
+                return None
+            q.upsert_user(player.id, player.name, now)
+            return q.create_round(
                 chat_id=chat_id,
                 chat_kind=chat_kind,
                 owner_id=player.id,
-                questions=[(q.id, option_order(q, self.rng)) for q in chosen],
+                questions=questions,
                 open_period=open_period,
                 label=label,
                 now=now,
             )
+
+        round_id = await self.store.write(create)
+        if round_id is None:
+            return StartOutcome(view=None, already_running=True)
         return StartOutcome(view=await self.current(round_id))
 
     def _view(self, round_: Round, rq: RoundQuestion) -> QuestionView | None:
@@ -192,16 +202,17 @@ class QuizEngine:
             if rq is not None and (view := self._view(round_, rq)) is not None:
                 return view
             log.warning("round %d skips question %d: not in the bank", round_id, round_.position)
-            async with self.store.transaction() as tx:
-                await self._advance(tx, round_, self.clock())
+            now = self.clock()
+            await self.store.write(partial(self._advance, round_=round_, now=now))
 
-    async def _advance(self, tx: Session, round_: Round, now: datetime) -> bool:
+    @staticmethod
+    def _advance(q: Queries, round_: Round, now: datetime) -> bool:
         """Move to the next question; return True when that finished the round."""
         following = round_.position + 1
         if following >= round_.size:
-            await tx.end_round(round_.id, "finished", now)
+            q.end_round(round_.id, "finished", now)
             return True
-        await tx.set_round_position(round_.id, following, now)
+        q.set_round_position(round_.id, following, now)
         return False
 
     async def mark_asked(
@@ -214,8 +225,8 @@ class QuizEngine:
     ) -> None:
         now = self.clock()
         closes_at = now + timedelta(seconds=open_period) if open_period else None
-        async with self.store.transaction() as tx:
-            await tx.mark_asked(
+        await self.store.write(
+            lambda q: q.mark_asked(
                 view.round_id,
                 view.position,
                 now,
@@ -223,6 +234,7 @@ class QuizEngine:
                 poll_id=poll_id,
                 closes_at=closes_at,
             )
+        )
 
     async def claim_next(
         self, round_id: int, position: int, player: Player
@@ -240,8 +252,8 @@ class QuizEngine:
             return Status.ROUND_OVER, None
         if view.position != position:
             return Status.STALE, None
-        async with self.store.transaction() as tx:
-            claimed = await tx.claim_question(round_id, position, self.clock())
+        now = self.clock()
+        claimed = await self.store.write(lambda q: q.claim_question(round_id, position, now))
         return (Status.OK, view) if claimed else (Status.STALE, None)
 
     # answers ------------------------------------------------------------------------------
@@ -249,33 +261,47 @@ class QuizEngine:
     async def answer(
         self, round_id: int, position: int, shown_index: int, player: Player
     ) -> AnswerOutcome:
-        """Grade an inline-button answer in a private round and commit it before returning."""
+        """Grade an inline-button answer in a private round; return once it is committed."""
         now = self.clock()
-        async with self.store.transaction() as tx:
-            round_ = await tx.get_round(round_id)
-            if round_ is None:
-                return AnswerOutcome(Status.UNKNOWN_ROUND)
-            if round_.owner_id != player.id:
-                return AnswerOutcome(Status.NOT_YOURS)
-            rq = await tx.round_question(round_id, position)
-            view = None if rq is None else self._view(round_, rq)
-            if rq is None or view is None:
-                return AnswerOutcome(Status.STALE)
-            earlier = await tx.user_answer(round_id, position, player.id)
-            if earlier is not None:  # a second tap, a retry or a re-delivered update
-                return self._already(round_, view, earlier.chosen)
-            if not round_.is_active:
-                return AnswerOutcome(Status.ROUND_OVER)
-            if position != round_.position:
-                return AnswerOutcome(Status.STALE)
-            if not 0 <= shown_index < len(view.order):
-                return AnswerOutcome(Status.INVALID)
-            chosen = view.order[shown_index]
-            recorded = await self._record(tx, round_, rq, view.question, player, chosen, now)
-            if not recorded:
-                return AnswerOutcome(Status.ALREADY_ANSWERED)
-            finished = await self._advance(tx, round_, now)
-        summary = await self.summary(round_id) if finished else None
+        outcome = await self.store.write(
+            lambda q: self._answer_unit(q, round_id, position, shown_index, player, now)
+        )
+        if outcome.round_finished and outcome.status is Status.OK:
+            return replace(outcome, summary=await self.summary(round_id))
+        return outcome
+
+    def _answer_unit(
+        self,
+        q: Queries,
+        round_id: int,
+        position: int,
+        shown_index: int,
+        player: Player,
+        now: datetime,
+    ) -> AnswerOutcome:
+        """The whole answer as one unit of work in the database thread."""
+        round_ = q.get_round(round_id)
+        if round_ is None:
+            return AnswerOutcome(Status.UNKNOWN_ROUND)
+        if round_.owner_id != player.id:
+            return AnswerOutcome(Status.NOT_YOURS)
+        rq = q.round_question(round_id, position)
+        view = None if rq is None else self._view(round_, rq)
+        if rq is None or view is None:
+            return AnswerOutcome(Status.STALE)
+        earlier = q.user_answer(round_id, position, player.id)
+        if earlier is not None:  # a second tap, a retry or a re-delivered update
+            return self._already(round_, view, earlier.chosen)
+        if not round_.is_active:
+            return AnswerOutcome(Status.ROUND_OVER)
+        if position != round_.position:
+            return AnswerOutcome(Status.STALE)
+        if not 0 <= shown_index < len(view.order):
+            return AnswerOutcome(Status.INVALID)
+        chosen = view.order[shown_index]
+        if not self._record(q, round_, rq, view.question, player, chosen, now):
+            return AnswerOutcome(Status.ALREADY_ANSWERED)
+        finished = self._advance(q, round_, now)
         return AnswerOutcome(
             Status.OK,
             view=view,
@@ -283,7 +309,6 @@ class QuizEngine:
             correct=chosen == view.question.answer,
             round_finished=finished,
             next_position=None if finished else position + 1,
-            summary=summary,
         )
 
     def _already(self, round_: Round, view: QuestionView, chosen: int) -> AnswerOutcome:
@@ -309,30 +334,35 @@ class QuizEngine:
             return AnswerOutcome(Status.UNKNOWN_ROUND)
         if len(option_ids) != 1:  # a retracted vote (empty) or a forged multi-answer
             return AnswerOutcome(Status.INVALID)
-        async with self.store.transaction() as tx:
-            round_ = await tx.get_round(rq.round_id)
-            rq = await tx.round_question(rq.round_id, rq.position)
-            if round_ is None or rq is None:
-                return AnswerOutcome(Status.UNKNOWN_ROUND)
-            if not round_.is_active or rq.closed:
-                return AnswerOutcome(Status.CLOSED)
-            view = self._view(round_, rq)
-            if view is None:
-                return AnswerOutcome(Status.STALE)
-            shown = option_ids[0]
-            if not 0 <= shown < len(view.order):
-                return AnswerOutcome(Status.INVALID)
-            chosen = view.order[shown]
-            await tx.upsert_user(player.id, player.name, now)
-            if not await self._record(tx, round_, rq, view.question, player, chosen, now):
-                return AnswerOutcome(Status.ALREADY_ANSWERED)
+        return await self.store.write(
+            lambda q: self._poll_unit(q, rq.round_id, rq.position, player, option_ids[0], now)
+        )
+
+    def _poll_unit(
+        self, q: Queries, round_id: int, position: int, player: Player, shown: int, now: datetime
+    ) -> AnswerOutcome:
+        round_ = q.get_round(round_id)
+        rq = q.round_question(round_id, position)
+        if round_ is None or rq is None:
+            return AnswerOutcome(Status.UNKNOWN_ROUND)
+        if not round_.is_active or rq.closed:
+            return AnswerOutcome(Status.CLOSED)
+        view = self._view(round_, rq)
+        if view is None:
+            return AnswerOutcome(Status.STALE)
+        if not 0 <= shown < len(view.order):
+            return AnswerOutcome(Status.INVALID)
+        chosen = view.order[shown]
+        q.upsert_user(player.id, player.name, now)
+        if not self._record(q, round_, rq, view.question, player, chosen, now):
+            return AnswerOutcome(Status.ALREADY_ANSWERED)
         return AnswerOutcome(
             Status.OK, view=view, chosen=chosen, correct=chosen == view.question.answer
         )
 
-    async def _record(
+    def _record(
         self,
-        tx: Session,
+        q: Queries,
         round_: Round,
         rq: RoundQuestion,
         question: Question,
@@ -344,7 +374,7 @@ class QuizEngine:
         correct = chosen == question.answer
         elapsed = 0 if rq.asked_at is None else int((now - rq.asked_at).total_seconds() * 1000)
         elapsed = max(0, min(elapsed, MAX_ELAPSED_MS))
-        inserted = await tx.insert_answer(
+        inserted = q.insert_answer(
             round_id=round_.id,
             position=rq.position,
             question_id=question.id,
@@ -364,18 +394,18 @@ class QuizEngine:
         if round_.chat_kind == "group":
             boards.append(chat_board(round_.chat_id))
         for board in boards:
-            await tx.add_to_board(board, player.id, points, time_ms)
-        user = await tx.get_user(player.id)
+            q.add_to_board(board, player.id, points, time_ms)
+        user = q.get_user(player.id)
         if user is not None:
             current, best = next_streak(
                 user.streak_current, user.streak_best, user.last_active_day, now
             )
-            await tx.set_streak(player.id, current, best, utc_day(now).isoformat())
-        card = await tx.get_card(player.id, question.id)
+            q.set_streak(player.id, current, best, utc_day(now).isoformat())
+        card = q.get_card(player.id, question.id)
         card_json, due = cards.review(
             self.scheduler, card.card_json if card else None, correct, elapsed, now
         )
-        await tx.save_card(player.id, question.id, card_json, due, correct)
+        q.save_card(player.id, question.id, card_json, due, correct)
         return True
 
     # group rounds ---------------------------------------------------------------------------
@@ -383,17 +413,21 @@ class QuizEngine:
     async def close_question(self, round_id: int, position: int) -> PollResult | None:
         """Close a group poll and move the round on; None if it was closed already."""
         now = self.clock()
-        async with self.store.transaction() as tx:
-            round_ = await tx.get_round(round_id)
-            rq = await tx.round_question(round_id, position)
-            if round_ is None or rq is None:
+
+        def close(q: Queries) -> tuple[QuestionView | None, bool] | None:
+            round_ = q.get_round(round_id)
+            rq = q.round_question(round_id, position)
+            if round_ is None or rq is None or not q.close_round_question(round_id, position):
                 return None
-            if not await tx.close_round_question(round_id, position):
-                return None
-            view = self._view(round_, rq)
             finished = False
             if round_.is_active and round_.position == position:
-                finished = await self._advance(tx, round_, now)
+                finished = self._advance(q, round_, now)
+            return self._view(round_, rq), finished
+
+        closed = await self.store.write(close)
+        if closed is None:
+            return None
+        view, finished = closed
         answers = await self.store.reads.round_answers(round_id, position)
         players = await self.store.reads.round_players(round_id)
         right = tuple(
@@ -418,8 +452,8 @@ class QuizEngine:
         return bool(earlier) and now >= earlier
 
     async def stop_round(self, round_id: int) -> RoundSummary | None:
-        async with self.store.transaction() as tx:
-            stopped = await tx.end_round(round_id, "stopped", self.clock())
+        now = self.clock()
+        stopped = await self.store.write(lambda q: q.end_round(round_id, "stopped", now))
         return await self.summary(round_id) if stopped else None
 
     async def summary(self, round_id: int) -> RoundSummary:

@@ -26,6 +26,7 @@ from bot.engine.study import StudyEngine
 from bot.telegram import admin, basics, groups, quiz, reading, scores, study
 from bot.telegram.common import COMMAND_FILTER, is_private, player_of, reply
 from bot.telegram.errors import on_error
+from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.services import SERVICES_KEY, Context, Services, services
 from questions.loader import load_default_bank
 from questions.model import Bank
@@ -95,8 +96,13 @@ def build_application(
     rate_limit: bool = True,
     requests: tuple[BaseRequest, BaseRequest] | None = None,
     timeout: float | None = None,
+    concurrency: int = 64,
 ) -> Application:  # type: ignore[type-arg]
-    """The Application; ``requests`` (API calls, getUpdates) replace HTTP in tests and benches."""
+    """The Application; ``requests`` (API calls, getUpdates) replace HTTP in tests and benches.
+
+    ``concurrency`` is how many updates of different chats are handled at once (each chat's own
+    updates stay in order); 1 handles every update strictly in arrival order.
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -106,6 +112,8 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    if concurrency > 1:
+        builder = builder.concurrent_updates(PerChatUpdateProcessor(concurrency))
     if timeout is not None:
         builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
     if requests is not None:
