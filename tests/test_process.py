@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,12 @@ def acked(api: FakeBotApi) -> set[str]:
         for c in api.of("answerCallbackQuery")
         if c.get("text") in ACK_TEXTS
     }
+
+
+def toasted_since(api: FakeBotApi, mark: int, callback_ids: set[str]) -> bool:
+    """Every one of these taps got its answerCallbackQuery after ``mark``."""
+    toasted = {str(c["callback_query_id"]) for c in api.since(mark, "answerCallbackQuery")}
+    return toasted >= callback_ids
 
 
 def counts(db: Path) -> tuple[dict[int, int], list[Any]]:
@@ -113,9 +120,10 @@ async def test_kill_9_loses_no_acknowledged_answer_and_redelivery_counts_once(
         # Telegram re-delivers what was not confirmed; we also re-send every answer again.
         for update in answers:
             api.push(update)
+        mark = len(api.calls)
         async with bot_process(api, db, log):
-            await api.drained(timeout=60)
-            await api.settle(timeout=60)
+            # Every re-sent tap is answered (a toast) only after its answer is committed.
+            await api.wait_for(partial(toasted_since, api, mark, set(ids)), timeout=60)
         per_user, mismatches = counts(db)
         assert mismatches == []
         for callback_id, user_id in ids.items():
