@@ -26,7 +26,7 @@ from tests import factories as f
 from tests.fakeapi import TOKEN, FakeBotApi, OfflineRequest
 
 ROUND = 10
-CONCURRENCY = 16
+CONCURRENCY = 64  # build_application default
 
 
 def _offline(api: FakeBotApi) -> tuple[OfflineRequest, OfflineRequest]:

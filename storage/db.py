@@ -93,22 +93,21 @@ async def migrate(conn: aiosqlite.Connection) -> int:
 
 
 def _commit_units(q: Queries, works: list[Callable[[Queries], Any]]) -> list[tuple[bool, Any]]:
-    """In the database thread: one transaction, one savepoint per unit, one COMMIT."""
+    """In the database thread: all units in one transaction with one COMMIT.
+
+    If a unit raises, the batch is rolled back and every unit runs again in a transaction of
+    its own, so only the failing unit's caller sees the error.
+    """
     conn = q.conn
-    results: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for work in works:
-            conn.execute("SAVEPOINT unit")
-            try:
-                value = work(q)
-            except Exception as exc:  # noqa: BLE001 - reported to that unit's caller
-                conn.execute("ROLLBACK TO unit")
-                results.append((False, exc))
-            else:
-                results.append((True, value))
-            conn.execute("RELEASE unit")
+        results: list[tuple[bool, Any]] = [(True, work(q)) for work in works]
         conn.execute("COMMIT")
+    except Exception as exc:  # noqa: BLE001 - any unit's error goes back to its caller
+        conn.execute("ROLLBACK")
+        if len(works) == 1:
+            return [(False, exc)]
+        return [_commit_units(q, [work])[0] for work in works]
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

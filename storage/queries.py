@@ -340,6 +340,26 @@ class Queries:
         )
         return None if row is None else _answer(row)
 
+    def answer_context(
+        self, round_id: int, position: int, user_id: int
+    ) -> tuple[Round | None, RoundQuestion | None, int | None]:
+        """The round, its question at ``position`` and the user's earlier choice, in one read."""
+        row = self._one(
+            "SELECT r.id, r.chat_id, r.chat_kind, r.owner_id, r.state, r.position, r.size, "
+            "r.open_period, r.label, r.created_at, "
+            "rq.round_id, rq.position, rq.question_id, rq.option_order, rq.asked_at, "
+            "rq.message_id, rq.poll_id, rq.closes_at, rq.closed, a.chosen "
+            "FROM rounds r "
+            "LEFT JOIN round_questions rq ON rq.round_id = r.id AND rq.position = ? "
+            "LEFT JOIN answers a ON a.round_id = r.id AND a.position = ? AND a.user_id = ? "
+            "WHERE r.id = ?",
+            (position, position, user_id, round_id),
+        )
+        if row is None:
+            return None, None, None
+        question = None if row[10] is None else _round_question(row[10:19])
+        return _round(row[:10]), question, row[19]
+
     def round_players(self, round_id: int) -> dict[int, str]:
         """Everyone who answered in the round, with their current display names."""
         rows = self._all(

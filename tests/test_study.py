@@ -56,7 +56,7 @@ async def test_wrong_answer_comes_back_for_review_after_restart(
         assert question_of(again, bank) == question
         mark = len(api.calls)
         api.push(f.callback(ANN, button_for(again, bank, correct=True), 101))
-        [summary] = await api.wait_calls("sendMessage", 1, since=mark)
+        [summary] = await api.wait_calls("editMessageText", 1, since=mark)
         assert "Quiz on review complete" in summary.text
         mark = len(api.calls)
         api.push(f.command(ANN, "/review"))

@@ -6,7 +6,6 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -263,12 +262,9 @@ class QuizEngine:
     ) -> AnswerOutcome:
         """Grade an inline-button answer in a private round; return once it is committed."""
         now = self.clock()
-        outcome = await self.store.write(
+        return await self.store.write(
             lambda q: self._answer_unit(q, round_id, position, shown_index, player, now)
         )
-        if outcome.round_finished and outcome.status is Status.OK:
-            return replace(outcome, summary=await self.summary(round_id))
-        return outcome
 
     def _answer_unit(
         self,
@@ -280,18 +276,16 @@ class QuizEngine:
         now: datetime,
     ) -> AnswerOutcome:
         """The whole answer as one unit of work in the database thread."""
-        round_ = q.get_round(round_id)
+        round_, rq, earlier = q.answer_context(round_id, position, player.id)
         if round_ is None:
             return AnswerOutcome(Status.UNKNOWN_ROUND)
         if round_.owner_id != player.id:
             return AnswerOutcome(Status.NOT_YOURS)
-        rq = q.round_question(round_id, position)
         view = None if rq is None else self._view(round_, rq)
         if rq is None or view is None:
             return AnswerOutcome(Status.STALE)
-        earlier = q.user_answer(round_id, position, player.id)
         if earlier is not None:  # a second tap, a retry or a re-delivered update
-            return self._already(round_, view, earlier.chosen)
+            return self._already(q, round_, view, earlier)
         if not round_.is_active:
             return AnswerOutcome(Status.ROUND_OVER)
         if position != round_.position:
@@ -309,9 +303,12 @@ class QuizEngine:
             correct=chosen == view.question.answer,
             round_finished=finished,
             next_position=None if finished else position + 1,
+            summary=self._summary(q, round_id) if finished else None,
         )
 
-    def _already(self, round_: Round, view: QuestionView, chosen: int) -> AnswerOutcome:
+    def _already(
+        self, q: Queries, round_: Round, view: QuestionView, chosen: int
+    ) -> AnswerOutcome:
         """What was answered before, so the feedback can be shown again (idempotent taps)."""
         following = view.position + 1
         waiting = round_.is_active and round_.position == following
@@ -322,6 +319,7 @@ class QuizEngine:
             correct=chosen == view.question.answer,
             round_finished=not round_.is_active,
             next_position=following if waiting else None,
+            summary=self._summary(q, round_.id) if following == round_.size else None,
         )
 
     async def answer_poll(
@@ -396,11 +394,12 @@ class QuizEngine:
         for board in boards:
             q.add_to_board(board, player.id, points, time_ms)
         user = q.get_user(player.id)
-        if user is not None:
+        today = utc_day(now).isoformat()
+        if user is not None and user.last_active_day != today:  # first answer of the day
             current, best = next_streak(
                 user.streak_current, user.streak_best, user.last_active_day, now
             )
-            q.set_streak(player.id, current, best, utc_day(now).isoformat())
+            q.set_streak(player.id, current, best, today)
         card = q.get_card(player.id, question.id)
         card_json, due = cards.review(
             self.scheduler, card.card_json if card else None, correct, elapsed, now
@@ -457,9 +456,13 @@ class QuizEngine:
         return await self.summary(round_id) if stopped else None
 
     async def summary(self, round_id: int) -> RoundSummary:
-        round_ = await self.store.reads.get_round(round_id)
-        answers = await self.store.reads.round_answers(round_id)
-        players = await self.store.reads.round_players(round_id)
+        return await self.store.reads.run(self._summary, round_id)
+
+    def _summary(self, q: Queries, round_id: int) -> RoundSummary:
+        """The round's table (and, in private, what to review), from one consistent read."""
+        round_ = q.get_round(round_id)
+        answers = q.round_answers(round_id)
+        players = q.round_players(round_id)
         totals: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
         for a in answers:
             total = totals[a.user_id]

@@ -156,11 +156,7 @@ async def _answer(
     # The answer is committed: only now is it acknowledged.
     await toast(query, "✅ Correct!" if outcome.correct else "❌ Not quite")
     text, markup = render.feedback_message(outcome)
-    await edit(query, text, markup)
-    if outcome.summary is not None and query.message is not None:
-        await context.bot.send_message(
-            query.message.chat.id, render.summary_message(outcome.summary)
-        )
+    await edit(query, text, markup)  # after the last question it ends with the round summary
 
 
 async def _next(update: Update, context: Context, round_id: int, position: int) -> None:

@@ -114,6 +114,8 @@ def feedback_message(outcome: AnswerOutcome) -> Rendered:
                 "Next ▶", callback_data=f"quiz:n:{view.round_id}:{outcome.next_position}"
             )
         )
+    if outcome.summary is not None:
+        lines += ["", "━━━━━━━━━━", summary_message(outcome.summary)]
     row.append(read_button(q.paragraph))
     challenge = InlineKeyboardButton(
         "⚑ Challenge", callback_data=f"chal:{view.round_id}:{view.position}"
