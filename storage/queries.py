@@ -119,6 +119,18 @@ class Queries:
             return None
         return User(row[0], row[1], row[2], row[3], row[4], blocked=bool(row[5]))
 
+    def learner_state(self, user_id: int, question_id: str) -> tuple[User | None, str | None]:
+        """The user and their study card for one question (JSON, if any), in one read."""
+        row = self._one(
+            "SELECT u.id, u.name, u.streak_current, u.streak_best, u.last_active_day, "
+            "u.blocked, c.card FROM users u "
+            "LEFT JOIN cards c ON c.user_id = u.id AND c.question_id = ? WHERE u.id = ?",
+            (question_id, user_id),
+        )
+        if row is None:
+            return None, None
+        return User(row[0], row[1], row[2], row[3], row[4], blocked=bool(row[5])), row[6]
+
     def set_streak(self, user_id: int, current: int, best: int, day: str) -> None:
         self._run(
             "UPDATE users SET streak_current = ?, streak_best = ?, last_active_day = ? "
@@ -670,6 +682,7 @@ class Session:
 
     upsert_user = _async(Queries.upsert_user)
     get_user = _async(Queries.get_user)
+    learner_state = _async(Queries.learner_state)
     set_streak = _async(Queries.set_streak)
     set_blocked = _async(Queries.set_blocked)
     create_round = _async(Queries.create_round)
@@ -688,6 +701,7 @@ class Session:
     insert_answer = _async(Queries.insert_answer)
     round_answers = _async(Queries.round_answers)
     user_answer = _async(Queries.user_answer)
+    answer_context = _async(Queries.answer_context)
     round_players = _async(Queries.round_players)
     question_stats = _async(Queries.question_stats)
     add_to_board = _async(Queries.add_to_board)

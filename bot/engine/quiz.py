@@ -393,17 +393,14 @@ class QuizEngine:
             boards.append(chat_board(round_.chat_id))
         for board in boards:
             q.add_to_board(board, player.id, points, time_ms)
-        user = q.get_user(player.id)
+        user, card_json = q.learner_state(player.id, question.id)
         today = utc_day(now).isoformat()
         if user is not None and user.last_active_day != today:  # first answer of the day
             current, best = next_streak(
                 user.streak_current, user.streak_best, user.last_active_day, now
             )
             q.set_streak(player.id, current, best, today)
-        card = q.get_card(player.id, question.id)
-        card_json, due = cards.review(
-            self.scheduler, card.card_json if card else None, correct, elapsed, now
-        )
+        card_json, due = cards.review(self.scheduler, card_json, correct, elapsed, now)
         q.save_card(player.id, question.id, card_json, due, correct)
         return True
 
