@@ -87,6 +87,22 @@ async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     log.info("storage closed")
 
 
+def flood_limiter() -> AIORateLimiter:
+    """Telegram's limits: ~30 messages/s overall, 20/min per group.
+
+    A leaky bucket lets its capacity through at once and then its rate, so a 30-per-second
+    bucket can send 60 in one second. Capacity 5 with 25/s stays within 30 in any second;
+    429s that still come are retried after their retry_after, up to 3 times.
+    """
+    return AIORateLimiter(
+        overall_max_rate=5,
+        overall_time_period=0.2,
+        group_max_rate=20,
+        group_time_period=60,
+        max_retries=3,
+    )
+
+
 def build_application(
     settings: Settings,
     *,
@@ -111,7 +127,7 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(flood_limiter())  # type: ignore[arg-type]
     if concurrency > 1:
         builder = builder.concurrent_updates(PerChatUpdateProcessor(concurrency))
     if timeout is not None:
