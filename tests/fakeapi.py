@@ -22,6 +22,21 @@ from telegram.request import BaseRequest, RequestData
 TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtok"
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Quiz", "username": "quiz_test_bot"}
 START_TIME = 1_790_000_000
+# The fields a ChatMemberAdministrator must carry (Bot API).
+ADMIN_RIGHTS: dict[str, bool] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
 BARRIER_CHAT = 999_999  # settle()'s own chat: its calls are left out of of() and since()
 
 
@@ -334,20 +349,7 @@ class FakeBotApi:
             "user": {"id": user_id, "is_bot": False, "first_name": f"u{user_id}"},
         }
         if status == "administrator":
-            member.update(
-                can_be_edited=False,
-                is_anonymous=False,
-                can_manage_chat=True,
-                can_delete_messages=True,
-                can_manage_video_chats=True,
-                can_restrict_members=True,
-                can_promote_members=False,
-                can_change_info=True,
-                can_invite_users=True,
-                can_post_stories=False,
-                can_edit_stories=False,
-                can_delete_stories=False,
-            )
+            member.update(ADMIN_RIGHTS)
         return member
 
 

@@ -78,3 +78,14 @@ async def test_blocked_user_is_marked_and_reminders_stop(
         user = await store.reads.get_user(71)
         assert user is not None
         assert not user.blocked
+
+
+async def test_failed_command_menu_is_a_warning_and_the_bot_carries_on(
+    api: FakeBotApi, db_url: str, clock: FakeClock, caplog: object
+) -> None:
+    api.fail("setMyCommands", 500, "Internal Server Error")
+    async with running_bot(api, db_url, clock):
+        api.push(f.command(ANN, "/start"))
+        [welcome] = await api.wait_calls("sendMessage", 1)
+        assert "Welcome" in welcome.text
+    assert "setMyCommands failed, carrying on" in caplog.text  # type: ignore[attr-defined]

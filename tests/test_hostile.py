@@ -23,7 +23,7 @@ from bot.telegram.app import build_application
 from bot.telegram.services import services_of
 from tests import factories as f
 from tests.conftest import FakeClock
-from tests.fakeapi import TOKEN, FakeBotApi, OfflineRequest
+from tests.fakeapi import ADMIN_RIGHTS, TOKEN, FakeBotApi, OfflineRequest
 
 ALLOWED_TAGS = {"b", "i", "s", "u", "code", "pre", "blockquote", "a"}
 GROUP = f.group_chat(-100300)
@@ -139,20 +139,7 @@ def hostile_update(draw: st.DrawFn) -> dict[str, Any]:
     if status == "kicked":
         member["until_date"] = 0
     if status == "administrator":
-        member.update(
-            can_be_edited=False,
-            is_anonymous=False,
-            can_manage_chat=True,
-            can_delete_messages=True,
-            can_manage_video_chats=True,
-            can_restrict_members=True,
-            can_promote_members=False,
-            can_change_info=True,
-            can_invite_users=True,
-            can_post_stories=False,
-            can_edit_stories=False,
-            can_delete_stories=False,
-        )
+        member.update(ADMIN_RIGHTS)
     return {
         "my_chat_member": {
             "chat": GROUP,
