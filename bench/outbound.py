@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import sqlite3
 import tempfile
 import time
@@ -12,11 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.app import start_bot, stop_bot
 from bench.common import Row
-from bot.config import Settings
-from bot.telegram.app import build_application
 from bot.telegram.study import reminder_job
-from tests.fakeapi import TOKEN, FakeBotApi, OfflineRequest
+from tests.fakeapi import FakeBotApi
 
 OVERALL_PER_SECOND = 30
 PER_CHAT_PER_SECOND = 1
@@ -79,16 +77,7 @@ async def reminder_run(users: int) -> Row:
         db = Path(tmp) / "remind.sqlite3"
         api = LimitedBotApi()
         api.expected = users
-        settings = Settings(token=TOKEN, database_url=f"sqlite:///{db}")
-        app = build_application(
-            settings,
-            rng=random.Random(1),
-            rate_limit=True,
-            requests=(OfflineRequest(api), OfflineRequest(api)),
-        )
-        await app.initialize()
-        assert app.post_init is not None  # noqa: S101
-        await app.post_init(app)
+        app = await start_bot(api, db, rate_limit=True)
         _seed(db, users)
         await app.start()
         assert app.job_queue is not None  # noqa: S101
@@ -97,10 +86,7 @@ async def reminder_run(users: int) -> Row:
             app.job_queue.run_once(reminder_job, 0, data=uid, chat_id=uid, name=f"review:{uid}")
         await asyncio.wait_for(api.all_sent.wait(), users / OVERALL_PER_SECOND * 3 + 60)
         took = time.monotonic() - begin
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None  # noqa: S101
-        await app.post_shutdown(app)
+        await stop_bot(app)
     minimum = users / OVERALL_PER_SECOND
     return Row(
         f"Reminder run to {users:,} users (limits: {OVERALL_PER_SECOND}/s overall, 1/s per chat)",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import subprocess
 import sys
 import tempfile
@@ -36,25 +35,14 @@ def bank_load_row(repeats: int = 5) -> Row:
 
 
 async def _probe(users: int) -> dict[str, float]:
-    from bot.config import Settings  # noqa: PLC0415 - measured start-up
+    from bench.app import start_bot, stop_bot  # noqa: PLC0415 - measured start-up
     from bot.engine.views import Player  # noqa: PLC0415
-    from bot.telegram.app import build_application  # noqa: PLC0415
     from bot.telegram.services import services_of  # noqa: PLC0415
-    from tests.fakeapi import TOKEN, FakeBotApi, OfflineRequest  # noqa: PLC0415
+    from tests.fakeapi import FakeBotApi  # noqa: PLC0415
 
     before = rss_mib()
     with tempfile.TemporaryDirectory() as tmp:
-        api = FakeBotApi()
-        settings = Settings(token=TOKEN, database_url=f"sqlite:///{Path(tmp) / 'rss.sqlite3'}")
-        app = build_application(
-            settings,
-            rng=random.Random(1),
-            rate_limit=False,
-            requests=(OfflineRequest(api), OfflineRequest(api)),
-        )
-        await app.initialize()
-        assert app.post_init is not None  # noqa: S101
-        await app.post_init(app)
+        app = await start_bot(FakeBotApi(), Path(tmp) / "rss.sqlite3")
         started = rss_mib()
         engine = services_of(app).quiz
         for first in range(1, users + 1, 1000):
@@ -65,9 +53,7 @@ async def _probe(users: int) -> dict[str, float]:
                 )
             )
         loaded = rss_mib()
-        await app.shutdown()
-        assert app.post_shutdown is not None  # noqa: S101
-        await app.post_shutdown(app)
+        await stop_bot(app)
     return {"before": before, "started": started, "loaded": loaded}
 
 

@@ -13,12 +13,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
+from bench.app import start_bot, stop_bot
 from bench.common import Row, Stopwatch, percentile
-from bot.config import Settings
 from bot.engine.quiz import QuizEngine
 from bot.engine.views import AnswerOutcome, Player, QuestionView, Status
 from bot.telegram import render
-from bot.telegram.app import build_application
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.services import services_of
 from questions.loader import load_default_bank
@@ -67,18 +66,7 @@ async def _bare_app(api: FakeBotApi, concurrency: int) -> Application:  # type: 
 
 
 async def _full_app(api: FakeBotApi, db: Path) -> Application:  # type: ignore[type-arg]
-    settings = Settings(token=TOKEN, database_url=f"sqlite:///{db}")
-    app = build_application(
-        settings,
-        rng=random.Random(1),
-        rate_limit=False,
-        requests=_offline(api),
-        concurrency=CONCURRENCY,
-    )
-    await app.initialize()
-    assert app.post_init is not None  # noqa: S101
-    await app.post_init(app)
-    return app
+    return await start_bot(api, db, concurrency=CONCURRENCY)
 
 
 async def _prepare_rounds(engine: QuizEngine, users: int) -> dict[int, tuple[int, list[int]]]:
@@ -167,9 +155,7 @@ async def answer_throughput(users: int, total: int) -> tuple[Row, dict[str, Any]
             and c.get("text") in ("✅ Correct!", "❌ Not quite")
         )
         mismatches = await engine.store.reads.recount_mismatches()
-        await full.shutdown()
-        assert full.post_shutdown is not None  # noqa: S101
-        await full.post_shutdown(full)
+        await stop_bot(full)
     ratio = full_rate / bare_rate
     row = Row(
         f"Answer throughput ({len(updates):,} callbacks, {users:,} users)",
@@ -223,10 +209,7 @@ async def latency_under_load(users: int, rate: float, seconds: float) -> Row:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(all_answered.wait(), 60)
         offered = len(updates) / (time.perf_counter() - begin)
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None  # noqa: S101
-        await app.post_shutdown(app)
+        await stop_bot(app)
     p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
     return Row(
         f"Latency at {rate:,.0f} answers/s offered ({len(updates):,} answers)",
