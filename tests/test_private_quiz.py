@@ -147,6 +147,7 @@ async def test_quiz_resumes_open_round_and_finishes_with_summary(
         api.push(f.callback(ALICE, button_for(q2, bank, correct=True), 101))
         [last] = await api.wait_calls("editMessageText", 1, since=mark)
         assert not any(d.startswith("quiz:n:") for _, d in last.buttons())
+        assert ("🎯 New questions", "quiz:new") in last.buttons()
         assert last.text.startswith("✅")  # the last feedback ends with the round summary
         assert "1 of 2 right" in last.text
         assert question_of(q1, bank).citation in last.text.split("complete")[1]

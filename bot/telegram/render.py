@@ -120,7 +120,10 @@ def feedback_message(outcome: AnswerOutcome) -> Rendered:
     challenge = InlineKeyboardButton(
         "⚑ Challenge", callback_data=f"chal:{view.round_id}:{view.position}"
     )
-    return fit("\n".join(lines)), _keyboard(row, [challenge])
+    more = []
+    if outcome.summary is not None:  # the round is over: offer the next step
+        more.append(InlineKeyboardButton("🎯 New questions", callback_data="quiz:new"))
+    return fit("\n".join(lines)), _keyboard(row, [challenge], more)
 
 
 def summary_message(summary: RoundSummary) -> str:
