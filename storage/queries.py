@@ -6,7 +6,7 @@ All values are bound parameters; no SQL is built from user input.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -343,15 +343,6 @@ class Queries:
             )
         return [_answer(r) for r in rows]
 
-    def user_answer(self, round_id: int, position: int, user_id: int) -> Answer | None:
-        row = self._one(
-            "SELECT round_id, position, question_id, user_id, chat_id, chosen, correct, "
-            "elapsed_ms, answered_at FROM answers "
-            "WHERE round_id = ? AND position = ? AND user_id = ?",
-            (round_id, position, user_id),
-        )
-        return None if row is None else _answer(row)
-
     def answer_context(
         self, round_id: int, position: int, user_id: int
     ) -> tuple[Round | None, RoundQuestion | None, int | None]:
@@ -454,14 +445,6 @@ class Queries:
 
     # study cards -------------------------------------------------------------------------
 
-    def get_card(self, user_id: int, question_id: str) -> CardRow | None:
-        row = self._one(
-            "SELECT user_id, question_id, card, due, last_correct, reviews FROM cards WHERE "
-            "user_id = ? AND question_id = ?",
-            (user_id, question_id),
-        )
-        return None if row is None else _card(row)
-
     def save_card(
         self, user_id: int, question_id: str, card_json: str, due: datetime, correct: bool
     ) -> None:
@@ -495,12 +478,6 @@ class Queries:
             "SELECT COUNT(*) FROM cards WHERE user_id = ? AND due <= ?", (user_id, to_db(now))
         )
         return int(row[0])
-
-    def next_due(self, user_id: int) -> datetime | None:
-        row = self._one("SELECT MIN(due) FROM cards WHERE user_id = ?", (user_id,))
-        return maybe_from_db(row[0])
-
-    # reminders ---------------------------------------------------------------------------
 
     def set_reminder(
         self, user_id: int, chat_id: int, minute_utc: int, offset_minutes: int
@@ -640,13 +617,6 @@ class Queries:
         problems += [f"histogram {r[:3]} != {r[3]} users" for r in rows]
         return problems
 
-    def table_counts(self, tables: Iterable[str]) -> dict[str, int]:
-        counts = {}
-        for table in tables:
-            row = self._one(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
-            counts[table] = int(row[0])
-        return counts
-
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -700,7 +670,6 @@ class Session:
     seen_question_ids = _async(Queries.seen_question_ids)
     insert_answer = _async(Queries.insert_answer)
     round_answers = _async(Queries.round_answers)
-    user_answer = _async(Queries.user_answer)
     answer_context = _async(Queries.answer_context)
     round_players = _async(Queries.round_players)
     question_stats = _async(Queries.question_stats)
@@ -708,12 +677,10 @@ class Session:
     top = _async(Queries.top)
     board_entry = _async(Queries.board_entry)
     board_size = _async(Queries.board_size)
-    get_card = _async(Queries.get_card)
     save_card = _async(Queries.save_card)
     user_cards = _async(Queries.user_cards)
     due_cards = _async(Queries.due_cards)
     count_due = _async(Queries.count_due)
-    next_due = _async(Queries.next_due)
     set_reminder = _async(Queries.set_reminder)
     delete_reminder = _async(Queries.delete_reminder)
     get_reminder = _async(Queries.get_reminder)
@@ -727,4 +694,3 @@ class Session:
     forget_user = _async(Queries.forget_user)
     count_user_rows = _async(Queries.count_user_rows)
     recount_mismatches = _async(Queries.recount_mismatches)
-    table_counts = _async(Queries.table_counts)
