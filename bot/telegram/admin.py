@@ -42,7 +42,7 @@ async def resolve_button(update: Update, context: Context) -> None:
         await toast(query, "Only bank keepers can resolve disputes.")
         return
     if match is None:
-        await toast(query, render.toast(Status.INVALID))
+        await toast(query, render.notice(Status.INVALID))
         return
     svc = services(context)
     resolved = await svc.study.resolve_dispute(int(match[1]), query.from_user.id)

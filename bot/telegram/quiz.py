@@ -119,7 +119,7 @@ async def answer_button(update: Update, context: Context) -> None:
     elif (match := ON_PARAGRAPH.fullmatch(data)) and is_private(update):
         number = int(match[1])
         if not 1 <= number <= services(context).bank.article.body_count:
-            await toast(query, render.toast(Status.INVALID))
+            await toast(query, render.notice(Status.INVALID))
             return
         await toast(
             query,
@@ -132,7 +132,7 @@ async def answer_button(update: Update, context: Context) -> None:
         await start_private_round(update, context, DEFAULT_ROUND_SIZE)
     else:
         log.info("ignored malformed quiz callback %r", data[:64])
-        await toast(query, render.toast(Status.INVALID))
+        await toast(query, render.notice(Status.INVALID))
 
 
 async def _answer(
@@ -146,12 +146,12 @@ async def _answer(
     if outcome.status is Status.ALREADY_ANSWERED and outcome.view is not None:
         # Show the stored feedback again: a retry after a lost reply must not leave the user
         # without it, and changes nothing.
-        await toast(query, render.toast(outcome.status))
+        await toast(query, render.notice(outcome.status))
         text, markup = render.feedback_message(outcome)
         await edit(query, text, markup)
         return
     if outcome.status is not Status.OK:
-        await toast(query, render.toast(outcome.status))
+        await toast(query, render.notice(outcome.status))
         return
     # The answer is committed: only now is it acknowledged.
     await toast(query, "✅ Correct!" if outcome.correct else "❌ Not quite")
@@ -166,7 +166,7 @@ async def _next(update: Update, context: Context, round_id: int, position: int) 
         round_id, position, player_of(query.from_user)
     )
     if status is not Status.OK or view is None:
-        await toast(query, render.toast(status))
+        await toast(query, render.notice(status))
         return
     await toast(
         query,

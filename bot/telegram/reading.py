@@ -47,7 +47,7 @@ async def read_button(update: Update, context: Context) -> None:
     number = int(match[1]) if match else 0
     if not 1 <= number < article.citable.stop:
         log.info("ignored malformed read callback %r", data[:64])
-        await toast(query, render.toast(Status.INVALID))
+        await toast(query, render.notice(Status.INVALID))
         return
     await toast(
         query,

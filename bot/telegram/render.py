@@ -61,7 +61,8 @@ def fit(text: str, limit: int = MAX_TEXT) -> str:
     return text[: cut if cut > 0 else limit - 2] + "\n…"
 
 
-def toast(status: Status) -> str:
+def notice(status: Status) -> str:
+    """The short text a refused button press gets (answerCallbackQuery, ≤ 200 chars)."""
     return TOASTS.get(status, "Sorry, that did not work.")[:MAX_TOAST]
 
 

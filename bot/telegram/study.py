@@ -174,7 +174,7 @@ async def challenge_button(update: Update, context: Context) -> None:
             player_of(query.from_user), int(match[1]), int(match[2])
         )
     if question_id is None:
-        await toast(query, render.toast(Status.INVALID))
+        await toast(query, render.notice(Status.INVALID))
         return
     await toast(
         query,
@@ -242,7 +242,7 @@ async def forget_button(update: Update, context: Context) -> None:
         await toast(query, "Nothing deleted.")
         await edit(query, "Nothing was deleted.")
     else:
-        await toast(query, render.toast(Status.INVALID))
+        await toast(query, render.notice(Status.INVALID))
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
