@@ -1,32 +1,77 @@
-"""Play the quiz in a terminal with the same engine and storage. Works with piped stdin."""
+"""Play the quiz in a terminal with the same engine and storage. Works with piped stdin.
+
+The console's player (id 0) trains study cards and a streak like anyone, but never appears
+on the Telegram scoreboards (``bot.engine.scoring``).
+"""
 
 from __future__ import annotations
 
 import getpass
+import signal
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import TextIO
 
 from bot.config import Settings
+from bot.engine import scoring
 from bot.engine.quiz import QuizEngine
 from bot.engine.study import Mark, Progress, StudyEngine, humanize
-from bot.engine.views import AnswerOutcome, Player, QuestionView, RoundSummary, Status
+from bot.engine.views import (
+    AnswerOutcome,
+    Player,
+    QuestionView,
+    RoundRequest,
+    RoundSummary,
+    Status,
+)
+from bot.telegram.render import ARTICLE, ARTICLE_SUBJECT, explanation
 from questions.model import Bank
 from storage.db import Store
+from storage.models import ChatKind, RoundMode
 
 CONSOLE_CHAT_ID = 0  # not a Telegram chat: the console's own "chat"
-CONSOLE_USER_ID = 0
-PROGRESS_KEY = f"{Mark.MASTERED} mastered, {Mark.LEARNING} learning, {Mark.WEAK} missed, " + (
-    f"{Mark.NEW} new"
+CONSOLE_USER_ID = scoring.CONSOLE_PLAYER
+PROGRESS_KEY = (
+    f"{Mark.MASTERED} mastered, {Mark.LEARNING} learning, {Mark.WEAK} missed, {Mark.NEW} new"
 )
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C ends the console at once, even while it waits for a line of input.
+
+    asyncio.run would otherwise take over SIGINT and only cancel its task, which a blocking
+    read never notices; a handler of our own makes the read itself stop.
+    """
+    previous = signal.signal(signal.SIGINT, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _wrap(text: str) -> str:
     return textwrap.fill(text, width=78)
 
 
+def header(bank: Bank) -> str:
+    return (
+        f"Quiz on {ARTICLE}, on {ARTICLE_SUBJECT} ({len(bank)} questions).\n"
+        "Answer with the option's number; q or Ctrl-C quits (your round is saved)."
+    )
+
+
 def _question(view: QuestionView) -> str:
     q = view.question
-    lines = [f"Question {view.number}/{view.total} · {q.topic}", _wrap(q.question)]
+    word = "Review" if view.mode is RoundMode.REVIEW else "Question"
+    score = f" · score {view.score.right}/{view.score.answered}" if view.score.answered else ""
+    lines = [f"{word} {view.number}/{view.total}{score} · {q.topic}", _wrap(q.question)]
     lines += [f"  {i}. {option}" for i, option in enumerate(view.options, 1)]
     return "\n".join(lines)
 
@@ -34,27 +79,32 @@ def _question(view: QuestionView) -> str:
 def _feedback(outcome: AnswerOutcome) -> str:
     assert outcome.view is not None  # noqa: S101
     q = outcome.view.question
-    verdict = "✅ Correct!" if outcome.correct else "❌ Not quite."
-    return "\n".join(
-        [
-            verdict + f" Right answer: {q.correct_option}",
-            _wrap(q.explanation),
-            _wrap(f"{q.citation}: “{q.quote}”"),
-        ]
+    verdict = (
+        "✅ Correct!" if outcome.correct else f"❌ Not quite. Right answer: {q.correct_option}"
     )
+    lines = [verdict, _wrap(explanation(q)), _wrap(f"{q.citation}: “{q.quote}”")]
+    lines += [f"{Mark.MASTERED} ¶{n} mastered!" for n in outcome.mastered]
+    return "\n".join(lines)
 
 
-def _summary(summary: RoundSummary) -> str:
+def _summary(summary: RoundSummary, outcome: AnswerOutcome) -> str:
     if not summary.lines:
         return "No answers in this round."
     mine = summary.lines[0]
     lines = [f"Round over: {mine.points} of {mine.answered} right."]
+    activity = outcome.activity
+    if activity is not None and activity.streak:
+        lines.append(f"🔥 {activity.streak}-day streak · today {activity.today}/{activity.goal}")
     if summary.missed:
-        lines.append("To review: " + ", ".join(q.citation for q in summary.missed))
+        paragraphs = sorted({n for q in summary.missed for n in q.paragraphs})
+        lines.append("To review: " + ", ".join(f"¶{n}" for n in paragraphs))
+        lines.append("Next: python -m bot console --review (or read those paragraphs).")
+    else:
+        lines.append("Next: python -m bot console for new questions.")
     return "\n".join(lines)
 
 
-async def _ask(view: QuestionView, stdin: TextIO, out: TextIO) -> int | None:
+def _ask(view: QuestionView, stdin: TextIO, out: TextIO) -> int | None:
     """Read option numbers until a valid one; None on end of input or 'q'."""
     while True:
         out.write("> ")
@@ -88,17 +138,19 @@ def _progress(progress: Progress) -> str:
 async def list_disputes(settings: Settings, bank: Bank, out: TextIO) -> int:
     store = await Store.open(settings.database_url)
     try:
-        disputes = await store.reads.open_disputes(limit=1000)
+        engine = StudyEngine(QuizEngine(bank, store))
+        page = await engine.open_disputes(limit=1000)
     finally:
         await store.close()
-    if not disputes:
+    if not page.disputes:
         out.write("No open disputes.\n")
-    for d in disputes:
+    for d in page.disputes:
         q = bank.get(d.question_id)
         where = q.source if q else "no longer in the bank"
+        text = " ".join(d.text.split())
         out.write(
             f"#{d.id} {d.created_at:%Y-%m-%d %H:%M} UTC {d.question_id} ({where}) "
-            f"from {d.user_name or 'a user who left'}:\n  {d.text}\n"
+            f"from {d.user_name or 'a user who left'}:\n  {text}\n"
         )
     return 0
 
@@ -119,26 +171,12 @@ async def play(
         if activity == "progress":
             out.write(_progress(await study.progress(player.id)) + "\n")
             return 0
-        if activity == "review":
-            review = await study.start_review(CONSOLE_CHAT_ID, player)
-            if review.outcome is None:
-                when = (
-                    f" — next review in {humanize(review.next_due - engine.clock())}"
-                    if review.next_due
-                    else " — answer some questions first"
-                )
-                out.write(f"Nothing due{when}.\n")
-                return 0
-            started = review.outcome
-        else:
-            started = await engine.start_round(CONSOLE_CHAT_ID, "private", player, size)
-        if started.resumed:
-            out.write("Picking up your unfinished round.\n")
-        view = started.view
+        out.write(header(bank) + "\n")
+        view = await _first(engine, study, player, size, activity, out)
         while view is not None:
             out.write("\n" + _question(view) + "\n")
-            await engine.mark_asked(view)
-            choice = await _ask(view, stdin, out)
+            await engine.mark_shown(view, 0)
+            choice = _ask(view, stdin, out)
             if choice is None:
                 out.write("\nPaused. Run the console again to continue this round.\n")
                 return 0
@@ -148,9 +186,39 @@ async def play(
                 return 1
             out.write(_feedback(outcome) + "\n")
             if outcome.summary is not None:
-                out.write("\n" + _summary(outcome.summary) + "\n")
+                out.write("\n" + _summary(outcome.summary, outcome) + "\n")
                 return 0
             view = await engine.current(view.round_id)
         return 0
     finally:
         await store.close()
+
+
+async def _first(
+    engine: QuizEngine,
+    study: StudyEngine,
+    player: Player,
+    size: int,
+    activity: str,
+    out: TextIO,
+) -> QuestionView | None:
+    """The round to play: an unfinished one first, else a review or a new quiz."""
+    resumed = await engine.resume(CONSOLE_CHAT_ID)
+    if resumed is not None:
+        out.write("Picking up your unfinished round.\n")
+        return resumed
+    if activity == "review":
+        review = await study.start_review(CONSOLE_CHAT_ID, player)
+        if review.outcome is None:
+            when = (
+                f" — next review in {humanize(review.next_due - engine.clock())}"
+                if review.next_due
+                else " — answer some questions first"
+            )
+            out.write(f"Nothing due{when}.\n")
+            return None
+        return review.outcome.view
+    started = await engine.start_round(
+        CONSOLE_CHAT_ID, ChatKind.PRIVATE, player, RoundRequest(size=size)
+    )
+    return started.view

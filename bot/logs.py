@@ -1,4 +1,5 @@
-"""Logging set-up that never writes the bot token (HTTP request logs contain it in the URL)."""
+"""Logging set-up that never writes the bot token (HTTP request logs contain it in the URL)
+or the webhook secret."""
 
 from __future__ import annotations
 
@@ -32,10 +33,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str, token: str | None) -> None:
+def setup_logging(level: str, *secrets: str | None) -> None:
+    """Log to stderr; the token and any other secret given are replaced by ``<token>``."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter((token,) if token else ()))
+    handler.addFilter(RedactingFilter(tuple(s for s in secrets if s)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -1,211 +1,261 @@
-"""The SQLite store: one writer connection for transactions, one read-only connection for reads.
+"""The store: reads and units of work on SQLite or PostgreSQL, behind one interface.
 
-WAL lets the reader see every committed transaction without waiting for the writer. Writes go
-through :meth:`Store.transaction` (statement by statement) or :meth:`Store.write` (a unit of work
-in one trip, group-committed), serialised by one asyncio lock, so writes that belong together
-commit (or roll back) together.
+A **unit of work** is a plain function of a :class:`~storage.queries.Queries`, passed to
+:meth:`Store.write`. It runs in a database thread, inside a transaction, and its caller's
+``await`` returns only after the COMMIT: an answer is acknowledged once it is durable.
+
+Units submitted while the writer is busy are committed together in the next batch (group
+commit): one trip to the database thread and one COMMIT for all of them. If one unit raises,
+the batch rolls back and **every unit runs again** in a transaction of its own, so only the
+failing unit's caller sees the error. That is why a unit must have **no effect outside the
+database** (no messages, no caches, no clocks read inside): it may run twice, and only the
+run that commits counts. Work with effects goes before or after ``await store.write(...)``.
+
+A **read** (:meth:`Store.read`) is a function of a ``Queries`` on a read-only connection; it
+sees every committed transaction.
+
+SQLite uses one writer thread (SQLite has one writer at a time anyway) and two readers;
+PostgreSQL uses a few writer threads, each with its own connection, so batches of different
+chats commit side by side. Both drive the standard DB-API drivers (``sqlite3``, psycopg 3)
+through their public APIs in threads of our own: see docs/decisions/0004-storage-backends.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
-
-from storage.queries import Queries, Session
-from storage.schema import MIGRATIONS, SCHEMA_VERSION
-from storage.thread import in_thread
-from storage.url import path_from_url
+from storage.backend import Backend, StorageError
+from storage.queries import Queries
+from storage.sql import Dialect, Sql
+from storage.url import DatabaseUrl, parse_database_url
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
+MAX_BATCH = 256
+RETRIES = 3  # deadlocks and serialization failures are retried; the batch rolled back
+
+__all__ = ["StorageError", "Store"]
 
 
-class StorageError(Exception):
-    """The database cannot be opened or migrated; the message says why in one line."""
+class _Pool:
+    """Threads that each own one connection, opened on first use in that thread."""
 
+    def __init__(self, name: str, size: int, connect: Callable[[], Any], dialect: Dialect):
+        self.size = size
+        self._executor = ThreadPoolExecutor(size, thread_name_prefix=name)
+        self._connect = connect
+        self._dialect = dialect
+        self._local = threading.local()
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
 
-def create_private_file(path: Path) -> None:
-    """Create the database file readable by its owner only (0600) if it does not exist yet."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise StorageError(f"cannot create database file {path}: {exc.strerror}") from exc
-    os.close(fd)
+    def queries(self) -> Queries:
+        """This thread's connection (called in a pool thread only)."""
+        found: Queries | None = getattr(self._local, "queries", None)
+        if found is None:
+            raw = self._connect()
+            with self._lock:
+                self._opened.append(raw)
+            found = self._local.queries = Queries(Sql(raw, self._dialect))
+        return found
 
+    def drop(self) -> None:
+        """Forget this thread's connection after an error that broke it."""
+        found: Queries | None = getattr(self._local, "queries", None)
+        self._local.queries = None
+        if found is not None:
+            with self._lock:
+                if found.sql.conn in self._opened:
+                    self._opened.remove(found.sql.conn)
+            try:
+                found.sql.conn.close()  # type: ignore[attr-defined]
+            except Exception:
+                log.debug("closing a broken connection failed", exc_info=True)
 
-def preflight(url: str) -> Path:
-    """Check, before the bot starts, that the database file can be created and read."""
-    path = path_from_url(url)
-    create_private_file(path)
-    try:
-        with contextlib.closing(sqlite3.connect(path, timeout=5)) as conn:
-            conn.execute("PRAGMA user_version").fetchone()
-    except sqlite3.Error as exc:
-        raise StorageError(f"cannot open database {path}: {exc}") from exc
-    return path
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        return self._executor.submit(fn)
 
-
-async def _configure(conn: aiosqlite.Connection, *, writer: bool) -> None:
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    if writer:
-        await conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL in WAL mode: a commit survives a crash of the process (kill -9); only a power
-        # loss can roll back the last commits. See docs/decisions/0002-sqlite-durability.md.
-        await conn.execute("PRAGMA synchronous = NORMAL")
-    else:
-        await conn.execute("PRAGMA query_only = ON")
-
-
-async def migrate(conn: aiosqlite.Connection) -> int:
-    """Apply the migrations the database has not seen yet; return the resulting version."""
-    rows = await conn.execute_fetchall("PRAGMA user_version")
-    version = int(next(iter(rows))[0])
-    if version > SCHEMA_VERSION:
-        raise StorageError(
-            f"the database has schema version {version}, newer than this code ({SCHEMA_VERSION})"
-        )
-    for number in range(version + 1, SCHEMA_VERSION + 1):
-        script = MIGRATIONS[number - 1]
-        try:
-            await conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
-        except sqlite3.Error:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
-        log.info("database migrated to schema version %d", number)
-    return SCHEMA_VERSION
-
-
-def _commit_units(q: Queries, works: list[Callable[[Queries], Any]]) -> list[tuple[bool, Any]]:
-    """In the database thread: all units in one transaction with one COMMIT.
-
-    If a unit raises, the batch is rolled back and every unit runs again in a transaction of
-    its own, so only the failing unit's caller sees the error.
-    """
-    conn = q.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        results: list[tuple[bool, Any]] = [(True, work(q)) for work in works]
-        conn.execute("COMMIT")
-    except Exception as exc:  # noqa: BLE001 - any unit's error goes back to its caller
-        conn.execute("ROLLBACK")
-        if len(works) == 1:
-            return [(False, exc)]
-        return [_commit_units(q, [work])[0] for work in works]
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return results
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for raw in opened:
+            raw.close()
 
 
 class Store:
-    """Owns the connections. Open with :meth:`open`, close with :meth:`close`."""
+    """The database. Open with :meth:`open`, close with :meth:`close`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
-        self.path = path
-        self._writer = writer
-        self._reader = reader
-        self._write_lock = asyncio.Lock()
-        self.reads = Session(reader)
+    def __init__(self, url: DatabaseUrl, backend: Backend) -> None:
+        self.url = url
+        self.backend = backend
+        self.dialect = backend.dialect
+        self._writers = _Pool("db-write", backend.writers, backend.open_writer, self.dialect)
+        self._readers = _Pool("db-read", backend.readers, backend.open_reader, self.dialect)
         self._pending: list[tuple[Callable[[Queries], Any], asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closed = False
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        path = path_from_url(url)
-        create_private_file(path)
-        writer = reader = None
+    async def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Open (creating and migrating unless ``migrate`` is False) the database at ``url``.
+
+        Raises :class:`StorageError` with one clear line when it cannot be used.
+        """
         try:
-            writer = await aiosqlite.connect(path, isolation_level=None)
-            await _configure(writer, writer=True)
-            await migrate(writer)
-            reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
-            await _configure(reader, writer=False)
-        except sqlite3.Error as exc:
-            for conn in (reader, writer):
-                if conn is not None:
-                    await conn.close()
-            raise StorageError(f"cannot open database {path}: {exc}") from exc
-        except BaseException:
-            for conn in (reader, writer):
-                if conn is not None:
-                    await conn.close()
+            parsed = parse_database_url(url)
+        except ValueError as exc:
+            raise StorageError(str(exc)) from None
+        backend = make_backend(parsed)
+        await asyncio.to_thread(backend.prepare, migrate)
+        return cls(parsed, backend)
+
+    @property
+    def display(self) -> str:
+        return self.url.display()
+
+    @property
+    def path(self) -> Path | None:
+        return self.url.path
+
+    # reads --------------------------------------------------------------------------------
+
+    async def read(self, fn: Callable[[Queries], T]) -> T:
+        """Run ``fn`` on a read-only connection and return its result."""
+        if self._closed:
+            raise StorageError("the store is closed")
+        return await asyncio.wrap_future(self._readers.submit(partial(self._run_read, fn)))
+
+    def _run_read(self, fn: Callable[[Queries], T]) -> T:
+        queries = self._readers.queries()
+        try:
+            return fn(queries)
+        except Exception as exc:
+            if self.backend.is_broken(exc):
+                self._readers.drop()
             raise
-        return cls(path, writer, reader)
 
-    async def close(self) -> None:
-        async with self._write_lock:
-            await self._reader.close()
-            await self._writer.close()
+    async def healthy(self) -> bool:
+        """The database answers a trivial query (``/healthz``)."""
+        try:
+            return bool(await self.read(lambda q: q.sql.value("SELECT 1") == 1))
+        except Exception:
+            log.warning("database health check failed", exc_info=True)
+            return False
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Session]:
-        """One write transaction: commits when the block ends, rolls back if it raises."""
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield Session(self._writer)
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
+    # writes -------------------------------------------------------------------------------
 
     async def write(self, work: Callable[[Queries], T]) -> T:
-        """Run a unit of work in a write transaction and return its result once committed.
+        """Run a unit of work in a write transaction; return its result once committed.
 
-        Units submitted while a batch is being written are committed together in the next
-        batch (group commit): one trip to the database thread and one COMMIT for all of them.
-        Each unit runs in its own SAVEPOINT, so a unit that raises is rolled back alone and its
-        caller gets the exception; the others still commit.
+        See the module docstring for the contract: no effects outside the database.
         """
+        if self._closed:
+            raise StorageError("the store is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append((work, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
+        self._dispatch()
         return await future
 
-    async def _flush(self) -> None:
-        async with self._write_lock:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                works = [work for work, _ in batch]
-                try:
-                    results = await in_thread(self._writer, partial(_commit_units, works=works))
-                except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
-                    results = [(False, exc)] * len(batch)
-                for (_, future), (ok, value) in zip(batch, results, strict=True):
-                    if future.done():
-                        continue
-                    if ok:
-                        future.set_result(value)
-                    else:
-                        future.set_exception(value)
+    def _dispatch(self) -> None:
+        while self._pending and self._busy < self._writers.size:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            self._busy += 1
+            self._idle.clear()
+            works = [work for work, _ in batch]
+            done = asyncio.wrap_future(self._writers.submit(partial(self._run_batch, works)))
+            done.add_done_callback(partial(self._batch_done, batch))
+
+    def _batch_done(
+        self,
+        batch: list[tuple[Callable[[Queries], Any], asyncio.Future[Any]]],
+        done: asyncio.Future[list[tuple[bool, Any]]],
+    ) -> None:
+        self._busy -= 1
+        try:
+            results = done.result()
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
+            results = [(False, exc)] * len(batch)
+        for (_, future), (ok, value) in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        self._dispatch()
+        if not self._busy and not self._pending:
+            self._idle.set()
+
+    def _run_batch(self, works: list[Callable[[Queries], Any]]) -> list[tuple[bool, Any]]:
+        """In a writer thread: every unit in one transaction with one COMMIT."""
+        q = self._writers.queries()
+        raw = q.sql.conn
+        for attempt in range(RETRIES):
+            self.backend.begin(raw)
+            try:
+                results: list[tuple[bool, Any]] = [(True, work(q)) for work in works]
+                q.flush()
+                self.backend.commit(raw)
+            except Exception as exc:  # noqa: BLE001 - each unit's error goes to its caller
+                self._rollback(raw, q)
+                if self.backend.is_broken(exc):
+                    self._writers.drop()
+                    return [(False, exc)] * len(works)
+                if self.backend.is_transient(exc) and attempt + 1 < RETRIES:
+                    log.info("batch of %d retried after %s", len(works), type(exc).__name__)
+                    continue
+                if len(works) == 1:
+                    return [(False, exc)]
+                return [self._run_batch([work])[0] for work in works]
+            except BaseException:
+                self._rollback(raw, q)
+                raise
+            return results
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _rollback(self, raw: Any, q: Queries) -> None:
+        q.discard()
+        try:
+            self.backend.rollback(raw)
+        except Exception:
+            log.debug("rollback failed", exc_info=True)
+
+    # lifecycle ----------------------------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Wait until every submitted unit of work has committed (or failed)."""
+        await self._idle.wait()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        await self.settle()
+        self._closed = True
+        # Readers first: the writer, closing last, checkpoints the WAL and removes it.
+        await asyncio.to_thread(self._readers.close)
+        await asyncio.to_thread(self._writers.close)
 
     async def backup(self, target: Path) -> None:
-        """Copy the live database with SQLite's online backup API into a new 0600 file."""
-        if await asyncio.to_thread(target.exists):
-            raise StorageError(f"backup target {target} already exists")
-        await asyncio.to_thread(create_private_file, target)
-        async with self._write_lock:
-            dest = await aiosqlite.connect(target)
-            try:
-                await self._writer.backup(dest)
-            finally:
-                await dest.close()
+        """An online copy of an SQLite database (see ``python -m storage backup``)."""
+        await asyncio.to_thread(self.backend.backup, target)
+
+
+def make_backend(url: DatabaseUrl) -> Backend:
+    if url.backend == "postgresql":
+        from storage.postgres import PostgresBackend  # noqa: PLC0415 - optional driver
+
+        return PostgresBackend(url)
+    from storage.sqlite import SqliteBackend  # noqa: PLC0415
+
+    return SqliteBackend(url)

@@ -1,177 +1,205 @@
-"""Every SQL statement of the bot, as methods of a :class:`Session` over one connection.
+"""Every SQL statement of the bot, as methods of :class:`Queries` over one connection.
 
-All values are bound parameters; no SQL is built from user input.
+A unit of work (``Store.write``) or a read (``Store.read``) is a plain function of a
+``Queries``; it runs in the connection's own thread, and every value is a bound parameter.
+
+Rank histograms are aggregates of the scores: a unit records how it moved users between point
+values, and the store applies the net change once per batch, in key order, just before the
+commit (see :meth:`Queries.flush`). Two workers' batches on PostgreSQL therefore lock the
+shared histogram rows in the same order and cannot deadlock on them.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Coroutine, Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Concatenate, ParamSpec, TypeVar
-
-import aiosqlite
+from typing import Any
 
 from storage.models import (
+    ANSWER_COLUMNS,
+    CARD_COLUMNS,
+    ROUND_COLUMNS,
+    RQ_COLUMNS,
+    RQ_JOINED,
+    USER_COLUMNS,
     Answer,
     BoardEntry,
     CardRow,
+    ChatInfo,
+    ChatKind,
     Dispute,
+    EarlyVote,
+    InboxItem,
+    Job,
     PendingInput,
+    PendingKind,
     QuestionStats,
     Reminder,
     Round,
+    RoundMode,
     RoundQuestion,
+    RoundState,
     User,
+    as_time,
 )
-from storage.thread import in_thread
-from storage.timefmt import from_db, maybe_from_db, to_db
+from storage.sql import Dialect, Sql, placeholders
 
 # Tables holding a user's rows, for /forget and for tests that check nothing is left behind.
-USER_TABLES = ("answers", "scores", "cards", "reminders", "pending_inputs", "users")
+USER_TABLES = ("answers", "awards", "scores", "cards", "reminders", "pending_inputs", "users")
 
 
-def _round(row: Sequence[Any]) -> Round:
-    return Round(
-        id=row[0],
-        chat_id=row[1],
-        chat_kind=row[2],
-        owner_id=row[3],
-        state=row[4],
-        position=row[5],
-        size=row[6],
-        open_period=row[7],
-        label=row[8],
-        created_at=from_db(row[9]),
-    )
+@dataclass(frozen=True, slots=True)
+class AnswerContext:
+    """Everything an answer needs, read in one statement inside its unit of work."""
+
+    round: Round | None
+    question: RoundQuestion | None
+    earlier_choice: int | None  # the user's stored answer to this question of the round
+    user: User | None
+    card_json: str | None  # the user's study card for the question, if any
+    card_known: bool = False  # that card was answered right last time and is not due
 
 
-def _round_question(row: Sequence[Any]) -> RoundQuestion:
-    return RoundQuestion(
-        round_id=row[0],
-        position=row[1],
-        question_id=row[2],
-        option_order=tuple(int(i) for i in row[3].split(",")),
-        asked_at=maybe_from_db(row[4]),
-        message_id=row[5],
-        poll_id=row[6],
-        closes_at=maybe_from_db(row[7]),
-        closed=bool(row[8]),
-    )
-
-
-def _answer(row: Sequence[Any]) -> Answer:
-    return Answer(
-        round_id=row[0],
-        position=row[1],
-        question_id=row[2],
-        user_id=row[3],
-        chat_id=row[4],
-        chosen=row[5],
-        correct=bool(row[6]),
-        elapsed_ms=row[7],
-        answered_at=from_db(row[8]),
-    )
-
-
-def _card(row: Sequence[Any]) -> CardRow:
-    return CardRow(row[0], row[1], row[2], from_db(row[3]), bool(row[4]), row[5])
+@dataclass(frozen=True, slots=True)
+class BoardMove:
+    board: str
+    points: int  # points after the answer
+    answered: int  # answers counted on the board after this one
 
 
 class Queries:
-    """Every statement, run synchronously on one ``sqlite3`` connection in its own thread.
+    """The statements, run synchronously on one connection in its own thread."""
 
-    The async :class:`storage.db.Session` runs one of these per await; a unit of work
-    (``Store.write``) runs many of them in a single trip to the database thread.
-    """
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+        self._histogram: Counter[tuple[str, int]] = Counter()
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    @property
+    def dialect(self) -> Dialect:
+        return self.sql.dialect
 
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return self.conn.execute(sql, params).fetchall()
+    # the batch's deferred aggregates ------------------------------------------------------
 
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        rows = self.conn.execute(sql, params).fetchall()  # run to completion (RETURNING too)
-        return rows[0] if rows else None
+    def flush(self) -> None:
+        """Apply the batch's net histogram moves, in key order (called before COMMIT)."""
+        moves = sorted((key, delta) for key, delta in self._histogram.items() if delta)
+        self._histogram.clear()
+        for (board, points), delta in moves:
+            if delta < 0:  # an upsert would check users >= 0 on the row it never inserts
+                self.sql.run(
+                    "UPDATE board_points SET users = users + ? WHERE board = ? AND points = ?",
+                    (delta, board, points),
+                )
+            else:
+                self.sql.run(
+                    "INSERT INTO board_points (board, points, users) VALUES (?, ?, ?) "
+                    "ON CONFLICT (board, points) DO UPDATE "
+                    "SET users = board_points.users + excluded.users",
+                    (board, points, delta),
+                )
 
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self.conn.execute(sql, params).rowcount
+    def discard(self) -> None:
+        """Forget the batch's deferred moves (the batch rolled back)."""
+        self._histogram.clear()
 
-    # users -------------------------------------------------------------------------------
+    def _move(self, board: str, old: int | None, new: int | None) -> None:
+        if old is not None:
+            self._histogram[(board, old)] -= 1
+        if new is not None:
+            self._histogram[(board, new)] += 1
+
+    # users --------------------------------------------------------------------------------
 
     def upsert_user(self, user_id: int, name: str, now: datetime) -> None:
-        self._run(
+        """Create the user or keep the stored display name current (someone who plays)."""
+        self.sql.run(
             "INSERT INTO users (id, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = "
-            "excluded.updated_at "
-            "WHERE users.name IS NOT excluded.name",
-            (user_id, name, to_db(now), to_db(now)),
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+            "updated_at = excluded.updated_at, blocked = FALSE "
+            "WHERE users.name <> excluded.name OR users.blocked",
+            (user_id, name, now, now),
         )
 
     def get_user(self, user_id: int) -> User | None:
-        row = self._one(
-            "SELECT id, name, streak_current, streak_best, last_active_day, blocked "
-            "FROM users WHERE id = ?",
+        row = self.sql.one(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
+        return None if row is None else User.from_row(row)
+
+    def set_blocked(self, user_id: int, blocked: bool) -> bool:
+        """Record (or clear) a block; never creates a user. True if something changed."""
+        changed = self.sql.run(
+            "UPDATE users SET blocked = ? WHERE id = ? AND blocked <> ?",
+            (blocked, user_id, blocked),
+        )
+        return changed == 1
+
+    def is_blocked(self, user_id: int) -> bool:
+        return bool(self.sql.value("SELECT blocked FROM users WHERE id = ?", (user_id,)))
+
+    def set_user_tz(self, user_id: int, tz: str | None) -> None:
+        self.sql.run("UPDATE users SET tz = ? WHERE id = ?", (tz, user_id))
+
+    def set_daily_goal(self, user_id: int, goal: int) -> None:
+        self.sql.run("UPDATE users SET daily_goal = ? WHERE id = ?", (goal, user_id))
+
+    def mark_reminder_offered(self, user_id: int) -> bool:
+        """True the first time only: the one-tap reminder offer is made once."""
+        changed = self.sql.run(
+            "UPDATE users SET reminder_offered = TRUE WHERE id = ? AND NOT reminder_offered",
             (user_id,),
         )
-        if row is None:
-            return None
-        return User(row[0], row[1], row[2], row[3], row[4], blocked=bool(row[5]))
+        return changed == 1
 
-    def learner_state(self, user_id: int, question_id: str) -> tuple[User | None, str | None]:
-        """The user and their study card for one question (JSON, if any), in one read."""
-        row = self._one(
-            "SELECT u.id, u.name, u.streak_current, u.streak_best, u.last_active_day, "
-            "u.blocked, c.card FROM users u "
-            "LEFT JOIN cards c ON c.user_id = u.id AND c.question_id = ? WHERE u.id = ?",
-            (question_id, user_id),
-        )
-        if row is None:
-            return None, None
-        return User(row[0], row[1], row[2], row[3], row[4], blocked=bool(row[5])), row[6]
-
-    def set_streak(self, user_id: int, current: int, best: int, day: str) -> None:
-        self._run(
-            "UPDATE users SET streak_current = ?, streak_best = ?, last_active_day = ? "
-            "WHERE id = ?",
-            (current, best, day, user_id),
+    def record_activity(
+        self,
+        user_id: int,
+        *,
+        streak_current: int,
+        streak_best: int,
+        active_day: str,
+        goal_answers: int,
+    ) -> None:
+        """The streak and today's answer count after an answer (one statement)."""
+        self.sql.run(
+            "UPDATE users SET streak_current = ?, streak_best = ?, last_active_day = ?, "
+            "goal_day = ?, goal_answers = ? WHERE id = ?",
+            (streak_current, streak_best, active_day, active_day, goal_answers, user_id),
         )
 
-    def set_blocked(self, user_id: int, blocked: bool) -> None:
-        self._run("UPDATE users SET blocked = ? WHERE id = ?", (int(blocked), user_id))
-
-    # rounds ------------------------------------------------------------------------------
+    # rounds -------------------------------------------------------------------------------
 
     def create_round(
         self,
         *,
         chat_id: int,
-        chat_kind: str,
+        chat_kind: ChatKind,
         owner_id: int | None,
         questions: Sequence[tuple[str, Sequence[int]]],
         open_period: int | None,
         label: str,
+        mode: RoundMode,
         now: datetime,
     ) -> int:
-        cursor = self.conn.execute(
-            "INSERT INTO rounds (chat_id, chat_kind, owner_id, state, position, size, open_period,"
-            " label, created_at, updated_at) VALUES (?, ?, ?, 'active', 0, ?, ?, ?, ?, ?)",
-            (
-                chat_id,
-                chat_kind,
-                owner_id,
-                len(questions),
-                open_period,
-                label,
-                to_db(now),
-                to_db(now),
-            ),
+        round_id = int(
+            self.sql.value(
+                "INSERT INTO rounds (chat_id, chat_kind, owner_id, state, position, size, "
+                "open_period, label, mode, created_at, updated_at) "
+                "VALUES (?, ?, ?, 'active', 0, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    chat_id,
+                    chat_kind.value,
+                    owner_id,
+                    len(questions),
+                    open_period,
+                    label,
+                    mode.value,
+                    now,
+                    now,
+                ),
+            )
         )
-        round_id = cursor.lastrowid
-        cursor.close()
-        assert round_id is not None  # noqa: S101
-        self.conn.executemany(
+        self.sql.many(
             "INSERT INTO round_questions (round_id, position, question_id, option_order) "
             "VALUES (?, ?, ?, ?)",
             [
@@ -182,69 +210,98 @@ class Queries:
         return round_id
 
     def get_round(self, round_id: int) -> Round | None:
-        row = self._one(
-            "SELECT id, chat_id, chat_kind, owner_id, state, position, size, open_period, label, "
-            "created_at FROM rounds WHERE id = ?",
-            (round_id,),
-        )
-        return None if row is None else _round(row)
+        row = self.sql.one(f"SELECT {ROUND_COLUMNS} FROM rounds r WHERE r.id = ?", (round_id,))
+        return None if row is None else Round.from_row(row)
 
     def active_round(self, chat_id: int) -> Round | None:
-        row = self._one(
-            "SELECT id, chat_id, chat_kind, owner_id, state, position, size, open_period, "
-            "label, created_at FROM rounds WHERE chat_id = ? AND state = 'active'",
+        row = self.sql.one(
+            f"SELECT {ROUND_COLUMNS} FROM rounds r WHERE r.chat_id = ? AND r.state = 'active'",
             (chat_id,),
         )
-        return None if row is None else _round(row)
+        return None if row is None else Round.from_row(row)
 
-    def active_rounds(self, chat_kind: str) -> list[Round]:
-        rows = self._all(
-            "SELECT id, chat_id, chat_kind, owner_id, state, position, size, open_period, "
-            "label, created_at FROM rounds WHERE state = 'active' AND chat_kind = ? "
-            "ORDER BY id",
-            (chat_kind,),
+    def active_rounds(self, chat_kind: ChatKind) -> list[Round]:
+        rows = self.sql.all(
+            f"SELECT {ROUND_COLUMNS} FROM rounds r WHERE r.state = 'active' "
+            "AND r.chat_kind = ? ORDER BY r.id",
+            (chat_kind.value,),
         )
-        return [_round(r) for r in rows]
+        return [Round.from_row(r) for r in rows]
+
+    def count_active_rounds(self) -> int:
+        return int(self.sql.value("SELECT COUNT(*) FROM rounds WHERE state = 'active'"))
 
     def set_round_position(self, round_id: int, position: int, now: datetime) -> None:
-        self._run(
+        self.sql.run(
             "UPDATE rounds SET position = ?, updated_at = ? WHERE id = ?",
-            (position, to_db(now), round_id),
+            (position, now, round_id),
         )
 
-    def end_round(self, round_id: int, state: str, now: datetime) -> bool:
+    def end_round(self, round_id: int, state: RoundState, now: datetime) -> bool:
         """Mark an active round finished or stopped; False if it was not active."""
-        changed = self._run(
+        changed = self.sql.run(
             "UPDATE rounds SET state = ?, updated_at = ? WHERE id = ? AND state = 'active'",
-            (state, to_db(now), round_id),
+            (state.value, now, round_id),
         )
         return changed == 1
 
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """A group became a supergroup (new id): its active round follows it."""
+        return self.sql.run(
+            "UPDATE rounds SET chat_id = ? WHERE chat_id = ? AND state = 'active'",
+            (new_chat_id, old_chat_id),
+        )
+
     def round_question(self, round_id: int, position: int) -> RoundQuestion | None:
-        row = self._one(
-            "SELECT round_id, position, question_id, option_order, asked_at, message_id, "
-            "poll_id, closes_at, closed FROM round_questions WHERE round_id = ? AND position = "
-            "?",
+        row = self.sql.one(
+            f"SELECT {RQ_COLUMNS} FROM round_questions rq "
+            "WHERE rq.round_id = ? AND rq.position = ?",
             (round_id, position),
         )
-        return None if row is None else _round_question(row)
+        return None if row is None else RoundQuestion.from_row(row)
 
     def round_questions(self, round_id: int) -> list[RoundQuestion]:
-        rows = self._all(
-            "SELECT round_id, position, question_id, option_order, asked_at, message_id, "
-            "poll_id, closes_at, closed FROM round_questions WHERE round_id = ? ORDER BY "
-            "position",
+        rows = self.sql.all(
+            f"SELECT {RQ_COLUMNS} FROM round_questions rq WHERE rq.round_id = ? "
+            "ORDER BY rq.position",
             (round_id,),
         )
-        return [_round_question(r) for r in rows]
+        return [RoundQuestion.from_row(r) for r in rows]
 
     def round_question_by_poll(self, poll_id: str) -> RoundQuestion | None:
-        row = self._one(
-            "SELECT round_id, position, question_id, option_order, asked_at, message_id, poll_id, "
-            "closes_at, closed FROM round_questions WHERE poll_id = ?",
-            (poll_id,),
+        row = self.sql.one(
+            f"SELECT {RQ_COLUMNS} FROM round_questions rq WHERE rq.poll_id = ?", (poll_id,)
         )
-        return None if row is None else _round_question(row)
+        return None if row is None else RoundQuestion.from_row(row)
+
+    def sends_under_way(self) -> list[tuple[Round, RoundQuestion]]:
+        """Group questions whose poll send started but whose poll id was never stored."""
+        rows = self.sql.all(
+            f"SELECT {ROUND_COLUMNS}, {RQ_JOINED} FROM rounds r "
+            "JOIN round_questions rq ON rq.round_id = r.id AND rq.position = r.position "
+            "WHERE r.state = 'active' AND r.chat_kind = 'group' "
+            "AND rq.send_started_at IS NOT NULL AND rq.poll_id IS NULL"
+        )
+        return [(Round.from_row(r), RoundQuestion.from_row(r, "q_")) for r in rows]
+
+    def start_send(
+        self, round_id: int, position: int, now: datetime, stale_before: datetime
+    ) -> bool:
+        """Claim a group question for sending its poll; False if a send is under way or done."""
+        changed = self.sql.run(
+            "UPDATE round_questions SET send_started_at = ? WHERE round_id = ? AND position = ? "
+            "AND poll_id IS NULL AND NOT closed "
+            "AND (send_started_at IS NULL OR send_started_at < ?)",
+            (now, round_id, position, stale_before),
+        )
+        return changed == 1
+
+    def clear_send(self, round_id: int, position: int) -> None:
+        self.sql.run(
+            "UPDATE round_questions SET send_started_at = NULL "
+            "WHERE round_id = ? AND position = ? AND poll_id IS NULL",
+            (round_id, position),
+        )
 
     def mark_asked(
         self,
@@ -256,42 +313,112 @@ class Queries:
         poll_id: str | None = None,
         closes_at: datetime | None = None,
     ) -> None:
-        self._run(
+        self.sql.run(
             "UPDATE round_questions SET asked_at = ?, message_id = ?, poll_id = ?, closes_at = ? "
             "WHERE round_id = ? AND position = ?",
-            (
-                to_db(now),
-                message_id,
-                poll_id,
-                None if closes_at is None else to_db(closes_at),
-                round_id,
-                position,
-            ),
+            (now, message_id, poll_id, closes_at, round_id, position),
+        )
+
+    def mark_shown(self, round_id: int, position: int, message_id: int, now: datetime) -> None:
+        """The question was sent (again): keep its message; the first showing times it."""
+        self.sql.run(
+            "UPDATE round_questions SET message_id = ?, asked_at = COALESCE(asked_at, ?) "
+            "WHERE round_id = ? AND position = ?",
+            (message_id, now, round_id, position),
         )
 
     def claim_question(self, round_id: int, position: int, now: datetime) -> bool:
         """Mark a question as being shown unless it was shown already (one send per tap)."""
-        changed = self._run(
+        changed = self.sql.run(
             "UPDATE round_questions SET asked_at = ? "
             "WHERE round_id = ? AND position = ? AND asked_at IS NULL",
-            (to_db(now), round_id, position),
+            (now, round_id, position),
         )
         return changed == 1
 
     def close_round_question(self, round_id: int, position: int) -> bool:
         """Close a question for answers; False if it was closed already."""
-        changed = self._run(
-            "UPDATE round_questions SET closed = 1 WHERE round_id = ? AND position = ? "
-            "AND closed = 0",
+        changed = self.sql.run(
+            "UPDATE round_questions SET closed = TRUE WHERE round_id = ? AND position = ? "
+            "AND NOT closed",
             (round_id, position),
         )
         return changed == 1
 
     def seen_question_ids(self, user_id: int) -> set[str]:
-        rows = self._all("SELECT DISTINCT question_id FROM answers WHERE user_id = ?", (user_id,))
-        return {r[0] for r in rows}
+        rows = self.sql.all(
+            "SELECT DISTINCT question_id FROM answers WHERE user_id = ?", (user_id,)
+        )
+        return {r["question_id"] for r in rows}
 
-    # answers -----------------------------------------------------------------------------
+    # answers ------------------------------------------------------------------------------
+
+    def answer_context(
+        self, round_id: int, position: int, user_id: int, now: datetime | None = None
+    ) -> AnswerContext:
+        """The round, its question at ``position``, the user's earlier choice, the user and
+        their card for the question: one read."""
+        row = self.sql.one(
+            f"SELECT {ROUND_COLUMNS}, {RQ_JOINED}, a.chosen AS earlier, "
+            "u.id AS uid, u.name, u.streak_current, u.streak_best, u.last_active_day, "
+            "u.blocked, u.tz, u.daily_goal, u.goal_day, u.goal_answers, u.reminder_offered, "
+            "c.card AS card_json, c.last_correct AS card_last_correct, c.due AS card_due "
+            "FROM rounds r "
+            "LEFT JOIN round_questions rq ON rq.round_id = r.id AND rq.position = ? "
+            "LEFT JOIN answers a ON a.round_id = r.id AND a.question_id = rq.question_id "
+            "AND a.user_id = ? "
+            "LEFT JOIN users u ON u.id = ? "
+            "LEFT JOIN cards c ON c.user_id = u.id AND c.question_id = rq.question_id "
+            "WHERE r.id = ?",
+            (position, user_id, user_id, round_id),
+        )
+        return self._context(row, now)
+
+    def poll_context(
+        self, poll_id: str, user_id: int, now: datetime | None = None
+    ) -> AnswerContext:
+        """The same for a group poll, found by its Telegram poll id."""
+        row = self.sql.one(
+            f"SELECT {ROUND_COLUMNS}, {RQ_JOINED}, a.chosen AS earlier, "
+            "u.id AS uid, u.name, u.streak_current, u.streak_best, u.last_active_day, "
+            "u.blocked, u.tz, u.daily_goal, u.goal_day, u.goal_answers, u.reminder_offered, "
+            "c.card AS card_json, c.last_correct AS card_last_correct, c.due AS card_due "
+            "FROM round_questions rq "
+            "JOIN rounds r ON r.id = rq.round_id "
+            "LEFT JOIN answers a ON a.round_id = r.id AND a.question_id = rq.question_id "
+            "AND a.user_id = ? "
+            "LEFT JOIN users u ON u.id = ? "
+            "LEFT JOIN cards c ON c.user_id = u.id AND c.question_id = rq.question_id "
+            "WHERE rq.poll_id = ?",
+            (user_id, user_id, poll_id),
+        )
+        return self._context(row, now)
+
+    @staticmethod
+    def _context(row: Any, now: datetime | None = None) -> AnswerContext:
+        if row is None:
+            return AnswerContext(None, None, None, None, None)
+        round_ = Round.from_row(row)
+        question = None if row["q_question_id"] is None else RoundQuestion.from_row(row, "q_")
+        user = None
+        if row["uid"] is not None:
+            user = User(
+                id=row["uid"],
+                name=row["name"],
+                streak_current=row["streak_current"],
+                streak_best=row["streak_best"],
+                last_active_day=row["last_active_day"],
+                blocked=bool(row["blocked"]),
+                tz=row["tz"],
+                daily_goal=row["daily_goal"],
+                goal_day=row["goal_day"],
+                goal_answers=row["goal_answers"],
+                reminder_offered=bool(row["reminder_offered"]),
+            )
+        known = False
+        if row["card_json"] is not None and now is not None:
+            known = bool(row["card_last_correct"]) and as_time(row["card_due"]) > now
+        return AnswerContext(round_, question, row["earlier"], user, row["card_json"], known)
 
     def insert_answer(
         self,
@@ -306,12 +433,13 @@ class Queries:
         elapsed_ms: int,
         answered_at: datetime,
         week: str,
-    ) -> bool:
-        """Store an answer; False if this user already answered this question of the round."""
-        inserted = self._run(
+    ) -> int | None:
+        """Store an answer and return its id; None if the user already answered this
+        question of the round."""
+        value = self.sql.value(
             "INSERT INTO answers (round_id, position, question_id, user_id, chat_id, chosen, "
             "correct, elapsed_ms, answered_at, week) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (round_id, question_id, user_id) DO NOTHING",
+            "ON CONFLICT (round_id, question_id, user_id) DO NOTHING RETURNING id",
             (
                 round_id,
                 position,
@@ -319,378 +447,596 @@ class Queries:
                 user_id,
                 chat_id,
                 chosen,
-                int(correct),
+                correct,
                 elapsed_ms,
-                to_db(answered_at),
+                answered_at,
                 week,
             ),
         )
-        return inserted == 1
+        return None if value is None else int(value)
 
     def round_answers(self, round_id: int, position: int | None = None) -> list[Answer]:
         if position is None:
-            rows = self._all(
-                "SELECT round_id, position, question_id, user_id, chat_id, chosen, correct, "
-                "elapsed_ms, answered_at FROM answers WHERE round_id = ? ORDER BY id",
+            rows = self.sql.all(
+                f"SELECT {ANSWER_COLUMNS} FROM answers a WHERE a.round_id = ? ORDER BY a.id",
                 (round_id,),
             )
         else:
-            rows = self._all(
-                "SELECT round_id, position, question_id, user_id, chat_id, chosen, correct, "
-                "elapsed_ms, answered_at FROM answers WHERE round_id = ? AND position = ? "
-                "ORDER BY elapsed_ms, id",
+            rows = self.sql.all(
+                f"SELECT {ANSWER_COLUMNS} FROM answers a WHERE a.round_id = ? "
+                "AND a.position = ? ORDER BY a.elapsed_ms, a.id",
                 (round_id, position),
             )
-        return [_answer(r) for r in rows]
+        return [Answer.from_row(r) for r in rows]
 
-    def answer_context(
-        self, round_id: int, position: int, user_id: int
-    ) -> tuple[Round | None, RoundQuestion | None, int | None]:
-        """The round, its question at ``position`` and the user's earlier choice, in one read."""
-        row = self._one(
-            "SELECT r.id, r.chat_id, r.chat_kind, r.owner_id, r.state, r.position, r.size, "
-            "r.open_period, r.label, r.created_at, "
-            "rq.round_id, rq.position, rq.question_id, rq.option_order, rq.asked_at, "
-            "rq.message_id, rq.poll_id, rq.closes_at, rq.closed, a.chosen "
-            "FROM rounds r "
-            "LEFT JOIN round_questions rq ON rq.round_id = r.id AND rq.position = ? "
-            "LEFT JOIN answers a ON a.round_id = r.id AND a.position = ? AND a.user_id = ? "
-            "WHERE r.id = ?",
-            (position, position, user_id, round_id),
+    def round_score(self, round_id: int, user_id: int) -> tuple[int, int]:
+        """(right, answered) of one player in a round so far."""
+        row = self.sql.one(
+            "SELECT COUNT(*) AS answered, COALESCE(SUM(CASE WHEN correct THEN 1 ELSE 0 END), 0) "
+            "AS right_ FROM answers WHERE round_id = ? AND user_id = ?",
+            (round_id, user_id),
         )
-        if row is None:
-            return None, None, None
-        question = None if row[10] is None else _round_question(row[10:19])
-        return _round(row[:10]), question, row[19]
+        return int(row["right_"]), int(row["answered"])
+
+    def round_points(self, round_id: int, user_id: int, board: str) -> int:
+        """Board points a player's answers in this round earned."""
+        value = self.sql.value(
+            "SELECT COUNT(*) FROM awards w JOIN answers a ON a.id = w.answer_id "
+            "WHERE a.round_id = ? AND a.user_id = ? AND w.board = ?",
+            (round_id, user_id, board),
+        )
+        return int(value)
+
+    def answer_earned(self, round_id: int, question_id: str, user_id: int, board: str) -> bool:
+        """Whether this answer of the round earned its question's point on ``board``."""
+        value = self.sql.value(
+            "SELECT COUNT(*) FROM awards w JOIN answers a ON a.id = w.answer_id "
+            "WHERE a.round_id = ? AND a.question_id = ? AND a.user_id = ? AND w.board = ?",
+            (round_id, question_id, user_id, board),
+        )
+        return bool(value)
+
+    def count_answers(self, round_id: int, position: int) -> int:
+        value = self.sql.value(
+            "SELECT COUNT(*) FROM answers WHERE round_id = ? AND position = ?",
+            (round_id, position),
+        )
+        return int(value)
+
+    def set_voters(self, round_id: int, position: int, voters: int) -> None:
+        self.sql.run(
+            "UPDATE round_questions SET voters = ? WHERE round_id = ? AND position = ?",
+            (voters, round_id, position),
+        )
 
     def round_players(self, round_id: int) -> dict[int, str]:
         """Everyone who answered in the round, with their current display names."""
-        rows = self._all(
+        rows = self.sql.all(
             "SELECT DISTINCT a.user_id, u.name FROM answers a JOIN users u ON u.id = a.user_id "
             "WHERE a.round_id = ?",
             (round_id,),
         )
-        return {r[0]: r[1] for r in rows}
+        return {r["user_id"]: r["name"] for r in rows}
 
     def question_stats(self, user_id: int) -> list[QuestionStats]:
-        rows = self._all(
-            "SELECT question_id, COUNT(*), SUM(correct) FROM answers WHERE user_id = ? "
-            "GROUP BY question_id",
+        rows = self.sql.all(
+            "SELECT question_id, COUNT(*) AS answered, "
+            "SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct "
+            "FROM answers WHERE user_id = ? GROUP BY question_id",
             (user_id,),
         )
-        return [QuestionStats(*r) for r in rows]
+        return [
+            QuestionStats(r["question_id"], int(r["answered"]), int(r["correct"])) for r in rows
+        ]
 
-    # scoreboards -------------------------------------------------------------------------
-
-    def add_to_board(self, board: str, user_id: int, points: int, time_ms: int) -> None:
-        """Count one answer on a board: +points, +1 answered; keep the histogram in step."""
-        new, answered = self._one(
-            "INSERT INTO scores (board, user_id, points, answered, time_ms) "
-            "VALUES (?, ?, ?, 1, ?) ON CONFLICT (board, user_id) DO UPDATE SET "
-            "points = points + excluded.points, answered = answered + 1, "
-            "time_ms = time_ms + excluded.time_ms RETURNING points, answered",
-            (board, user_id, points, time_ms),
+    def all_answers(self) -> list[tuple[Answer, ChatKind]]:
+        """Every answer with its round's chat kind (consistency checks, exports)."""
+        rows = self.sql.all(
+            f"SELECT {ANSWER_COLUMNS}, r.chat_kind FROM answers a "
+            "JOIN rounds r ON r.id = a.round_id ORDER BY a.id"
         )
-        if answered == 1:  # first answer on this board: the user joins the histogram
-            self._move_in_histogram(board, None, new)
-        elif points:
-            self._move_in_histogram(board, new - points, new)
+        return [(Answer.from_row(r), ChatKind(r["chat_kind"])) for r in rows]
 
-    def _move_in_histogram(self, board: str, old: int | None, new: int | None) -> None:
-        if old is not None:
-            self._run(
-                "UPDATE board_points SET users = users - 1 WHERE board = ? AND points = ?",
-                (board, old),
-            )
-        if new is not None:
-            self._run(
-                "INSERT INTO board_points (board, points, users) VALUES (?, ?, 1) "
-                "ON CONFLICT (board, points) DO UPDATE SET users = users + 1",
-                (board, new),
-            )
+    # scoreboards --------------------------------------------------------------------------
+
+    def claim_awards(
+        self, user_id: int, question_id: str, answer_id: int, boards: Sequence[str]
+    ) -> set[str]:
+        """Record that the answer earned the question on these boards; return the boards
+        where it is the first (an award is kept once per board, user and question)."""
+        if not boards:
+            return set()
+        rows = self.sql.all(
+            "INSERT INTO awards (board, user_id, question_id, answer_id) "
+            f"VALUES {placeholders(len(boards), 4)} "
+            "ON CONFLICT (board, user_id, question_id) DO NOTHING RETURNING board",
+            [value for board in boards for value in (board, user_id, question_id, answer_id)],
+        )
+        return {r["board"] for r in rows}
+
+    def add_to_boards(
+        self, user_id: int, entries: Sequence[tuple[str, int, int]]
+    ) -> list[BoardMove]:
+        """Count one answer on each board: (board, points to add, answer time to add)."""
+        if not entries:
+            return []
+        rows = self.sql.all(
+            "INSERT INTO scores (board, user_id, points, answered, time_ms) "
+            f"VALUES {placeholders(len(entries), 5)} "
+            "ON CONFLICT (board, user_id) DO UPDATE SET "
+            "points = scores.points + excluded.points, "
+            "answered = scores.answered + 1, time_ms = scores.time_ms + excluded.time_ms "
+            "RETURNING board, points, answered",
+            [v for board, pts, ms in entries for v in (board, user_id, pts, 1, ms)],
+        )
+        added = {board: pts for board, pts, _ in entries}
+        moves = []
+        for r in rows:
+            board, points, answered = r["board"], int(r["points"]), int(r["answered"])
+            if answered == 1:  # first answer on this board: the user joins the histogram
+                self._move(board, None, points)
+            elif added[board]:
+                self._move(board, points - added[board], points)
+            moves.append(BoardMove(board, points, answered))
+        return moves
 
     def top(self, board: str, limit: int = 10) -> list[BoardEntry]:
-        rows = self._all(
+        """The board's best, most points first, the faster total answer time first among
+        equal points. Ranks: 1 + the number of users with more points."""
+        rows = self.sql.all(
             "SELECT s.user_id, u.name, s.points, s.answered, s.time_ms FROM scores s "
             "JOIN users u ON u.id = s.user_id WHERE s.board = ? "
             "ORDER BY s.points DESC, s.time_ms, s.user_id LIMIT ?",
             (board, limit),
         )
         entries: list[BoardEntry] = []
-        for index, row in enumerate(rows):
-            tied = entries and entries[-1].points == row[2]
+        for index, r in enumerate(rows):
+            tied = entries and entries[-1].points == r["points"]
             rank = entries[-1].rank if tied else index + 1
-            entries.append(BoardEntry(rank, *row))
+            entries.append(
+                BoardEntry(
+                    rank, r["user_id"], r["name"], r["points"], r["answered"], int(r["time_ms"])
+                )
+            )
         return entries
 
     def board_entry(self, board: str, user_id: int) -> BoardEntry | None:
-        """The user's place on a board; equal points share a rank."""
-        row = self._one(
+        """The user's place on a board; equal points share a rank (O(distinct scores))."""
+        row = self.sql.one(
             "SELECT s.points, s.answered, s.time_ms, u.name, "
-            "1 + COALESCE((SELECT SUM(users) FROM board_points b "
-            "WHERE b.board = s.board AND b.points > s.points), 0) "
+            "1 + COALESCE((SELECT SUM(b.users) FROM board_points b "
+            "WHERE b.board = s.board AND b.points > s.points), 0) AS place "
             "FROM scores s JOIN users u ON u.id = s.user_id WHERE s.board = ? AND s.user_id = ?",
             (board, user_id),
         )
         if row is None:
             return None
-        points, answered, time_ms, name, rank = row
-        return BoardEntry(rank, user_id, name, points, answered, time_ms)
+        return BoardEntry(
+            int(row["place"]),
+            user_id,
+            row["name"],
+            row["points"],
+            row["answered"],
+            int(row["time_ms"]),
+        )
 
     def board_size(self, board: str) -> int:
-        row = self._one(
+        value = self.sql.value(
             "SELECT COALESCE(SUM(users), 0) FROM board_points WHERE board = ?", (board,)
         )
-        return int(row[0])
+        return int(value)
 
-    # study cards -------------------------------------------------------------------------
+    def all_scores(self) -> list[tuple[str, int, int, int, int]]:
+        """Every (board, user, points, answered, time_ms): consistency checks."""
+        rows = self.sql.all(
+            "SELECT board, user_id, points, answered, time_ms FROM scores ORDER BY board, user_id"
+        )
+        return [
+            (r["board"], r["user_id"], r["points"], r["answered"], int(r["time_ms"])) for r in rows
+        ]
+
+    def all_awards(self) -> list[tuple[str, int, str, int]]:
+        rows = self.sql.all("SELECT board, user_id, question_id, answer_id FROM awards")
+        return [(r["board"], r["user_id"], r["question_id"], r["answer_id"]) for r in rows]
+
+    def histogram(self) -> dict[tuple[str, int], int]:
+        rows = self.sql.all("SELECT board, points, users FROM board_points WHERE users <> 0")
+        return {(r["board"], r["points"]): r["users"] for r in rows}
+
+    # study cards --------------------------------------------------------------------------
 
     def save_card(
         self, user_id: int, question_id: str, card_json: str, due: datetime, correct: bool
     ) -> None:
-        self._run(
+        self.sql.run(
             "INSERT INTO cards (user_id, question_id, card, due, last_correct, reviews) "
             "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (user_id, question_id) DO UPDATE SET "
             "card = excluded.card, due = excluded.due, last_correct = excluded.last_correct, "
-            "reviews = reviews + 1",
-            (user_id, question_id, card_json, to_db(due), int(correct)),
+            "reviews = cards.reviews + 1",
+            (user_id, question_id, card_json, due, correct),
         )
 
     def user_cards(self, user_id: int) -> list[CardRow]:
-        rows = self._all(
-            "SELECT user_id, question_id, card, due, last_correct, reviews FROM cards "
-            "WHERE user_id = ?",
-            (user_id,),
+        rows = self.sql.all(f"SELECT {CARD_COLUMNS} FROM cards WHERE user_id = ?", (user_id,))
+        return [CardRow.from_row(r) for r in rows]
+
+    def cards_for(self, user_id: int, question_ids: Sequence[str]) -> list[CardRow]:
+        if not question_ids:
+            return []
+        rows = self.sql.all(
+            f"SELECT {CARD_COLUMNS} FROM cards WHERE user_id = ? "
+            f"AND question_id IN ({placeholders(len(question_ids))})",
+            (user_id, *question_ids),
         )
-        return [_card(r) for r in rows]
+        return [CardRow.from_row(r) for r in rows]
 
     def due_cards(self, user_id: int, now: datetime, limit: int) -> list[CardRow]:
-        rows = self._all(
-            "SELECT user_id, question_id, card, due, last_correct, reviews FROM cards WHERE "
-            "user_id = ? AND due <= ? "
+        rows = self.sql.all(
+            f"SELECT {CARD_COLUMNS} FROM cards WHERE user_id = ? AND due <= ? "
             "ORDER BY due LIMIT ?",
-            (user_id, to_db(now), limit),
+            (user_id, now, limit),
         )
-        return [_card(r) for r in rows]
+        return [CardRow.from_row(r) for r in rows]
+
+    def next_due(self, user_id: int) -> datetime | None:
+        value = self.sql.value("SELECT MIN(due) FROM cards WHERE user_id = ?", (user_id,))
+        return None if value is None else as_time(value)
 
     def count_due(self, user_id: int, now: datetime) -> int:
-        row = self._one(
-            "SELECT COUNT(*) FROM cards WHERE user_id = ? AND due <= ?", (user_id, to_db(now))
+        value = self.sql.value(
+            "SELECT COUNT(*) FROM cards WHERE user_id = ? AND due <= ?", (user_id, now)
         )
-        return int(row[0])
+        return int(value)
 
-    def set_reminder(
-        self, user_id: int, chat_id: int, minute_utc: int, offset_minutes: int
-    ) -> None:
-        self._run(
-            "INSERT INTO reminders (user_id, chat_id, minute_utc, offset_minutes) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
-            "minute_utc = excluded.minute_utc, offset_minutes = excluded.offset_minutes",
-            (user_id, chat_id, minute_utc, offset_minutes),
+    # reminders ----------------------------------------------------------------------------
+
+    def set_reminder(self, user_id: int, chat_id: int, local_minute: int, tz: str) -> None:
+        self.sql.run(
+            "INSERT INTO reminders (user_id, chat_id, local_minute, tz) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
+            "local_minute = excluded.local_minute, tz = excluded.tz",
+            (user_id, chat_id, local_minute, tz),
         )
 
     def delete_reminder(self, user_id: int) -> bool:
-        return self._run("DELETE FROM reminders WHERE user_id = ?", (user_id,)) == 1
+        return self.sql.run("DELETE FROM reminders WHERE user_id = ?", (user_id,)) == 1
 
     def get_reminder(self, user_id: int) -> Reminder | None:
-        row = self._one(
-            "SELECT user_id, chat_id, minute_utc, offset_minutes, last_sent_day "
-            "FROM reminders WHERE user_id = ?",
+        row = self.sql.one(
+            "SELECT user_id, chat_id, local_minute, tz, last_sent_day FROM reminders "
+            "WHERE user_id = ?",
             (user_id,),
         )
-        return None if row is None else Reminder(*row)
+        return None if row is None else Reminder.from_row(row)
 
     def reminders(self) -> list[Reminder]:
-        rows = self._all(
-            "SELECT user_id, chat_id, minute_utc, offset_minutes, last_sent_day FROM reminders "
+        rows = self.sql.all(
+            "SELECT user_id, chat_id, local_minute, tz, last_sent_day FROM reminders "
             "ORDER BY user_id"
         )
-        return [Reminder(*r) for r in rows]
+        return [Reminder.from_row(r) for r in rows]
 
     def mark_reminder_sent(self, user_id: int, day: str) -> None:
-        self._run("UPDATE reminders SET last_sent_day = ? WHERE user_id = ?", (day, user_id))
+        self.sql.run("UPDATE reminders SET last_sent_day = ? WHERE user_id = ?", (day, user_id))
 
-    # disputes ----------------------------------------------------------------------------
+    # disputes -----------------------------------------------------------------------------
 
     def add_dispute(self, question_id: str, user_id: int, text: str, now: datetime) -> int:
-        cursor = self.conn.execute(
-            "INSERT INTO disputes (question_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
-            (question_id, user_id, text, to_db(now)),
+        value = self.sql.value(
+            "INSERT INTO disputes (question_id, user_id, text, created_at) VALUES (?, ?, ?, ?) "
+            "RETURNING id",
+            (question_id, user_id, text, now),
         )
-        dispute_id = cursor.lastrowid
-        cursor.close()
-        assert dispute_id is not None  # noqa: S101
-        return dispute_id
+        return int(value)
 
-    def open_disputes(self, limit: int = 50) -> list[Dispute]:
-        rows = self._all(
-            "SELECT d.id, d.question_id, d.user_id, u.name, d.text, d.created_at, d.resolved_at "
-            "FROM disputes d LEFT JOIN users u ON u.id = d.user_id "
-            "WHERE d.resolved_at IS NULL ORDER BY d.id LIMIT ?",
-            (limit,),
+    def open_disputes(self, limit: int = 50, offset: int = 0) -> list[Dispute]:
+        rows = self.sql.all(
+            "SELECT d.id, d.question_id, d.user_id, u.name AS user_name, d.text, d.created_at, "
+            "d.resolved_at, d.reply FROM disputes d LEFT JOIN users u ON u.id = d.user_id "
+            "WHERE d.resolved_at IS NULL ORDER BY d.id LIMIT ? OFFSET ?",
+            (limit, offset),
         )
-        return [Dispute(r[0], r[1], r[2], r[3], r[4], from_db(r[5]), None) for r in rows]
+        return [Dispute.from_row(r) for r in rows]
 
-    def resolve_dispute(self, dispute_id: int, by_user: int, now: datetime) -> bool:
-        changed = self._run(
-            "UPDATE disputes SET resolved_at = ?, resolved_by = ? "
+    def count_open_disputes(self) -> int:
+        return int(self.sql.value("SELECT COUNT(*) FROM disputes WHERE resolved_at IS NULL"))
+
+    def resolve_dispute(
+        self, dispute_id: int, by_user: int, now: datetime, reply: str | None = None
+    ) -> bool:
+        changed = self.sql.run(
+            "UPDATE disputes SET resolved_at = ?, resolved_by = ?, reply = ? "
             "WHERE id = ? AND resolved_at IS NULL",
-            (to_db(now), by_user, dispute_id),
+            (now, by_user, reply, dispute_id),
         )
         return changed == 1
 
-    # pending inputs ----------------------------------------------------------------------
+    # pending inputs -----------------------------------------------------------------------
 
-    def set_pending(self, user_id: int, kind: str, question_id: str, now: datetime) -> None:
-        self._run(
+    def set_pending(
+        self, user_id: int, kind: PendingKind, question_id: str, now: datetime
+    ) -> None:
+        self.sql.run(
             "INSERT INTO pending_inputs (user_id, kind, question_id, created_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind, "
             "question_id = excluded.question_id, created_at = excluded.created_at",
-            (user_id, kind, question_id, to_db(now)),
+            (user_id, kind.value, question_id, now),
         )
 
     def take_pending(self, user_id: int) -> PendingInput | None:
-        row = self._one(
+        row = self.sql.one(
             "DELETE FROM pending_inputs WHERE user_id = ? "
             "RETURNING user_id, kind, question_id, created_at",
             (user_id,),
         )
         if row is None:
             return None
-        return PendingInput(row[0], row[1], row[2], from_db(row[3]))
+        return PendingInput(
+            row["user_id"],
+            PendingKind(row["kind"]),
+            row["question_id"],
+            as_time(row["created_at"]),
+        )
 
-    # forgetting --------------------------------------------------------------------------
+    # the update inbox ---------------------------------------------------------------------
 
-    def forget_user(self, user_id: int) -> None:
-        """Delete every row of the user; group rounds they started stay, without an owner."""
-        for board, points in self._all(
-            "SELECT board, points FROM scores WHERE user_id = ?", (user_id,)
-        ):
-            self._move_in_histogram(board, points, None)
-        self._run("DELETE FROM rounds WHERE owner_id = ? AND chat_kind = 'private'", (user_id,))
+    def inbox_add(self, items: Sequence[tuple[int | None, int, str, str]], now: datetime) -> int:
+        """Store (update_id, key, kind, payload) items; a repeated update id is ignored.
+        Returns how many were new."""
+        added = 0
+        for update_id, key, kind, payload in items:
+            added += self.sql.run(
+                "INSERT INTO inbox (update_id, key, kind, payload, received_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
+                (update_id, key, kind, payload, now),
+            )
+        return added
+
+    def inbox_keys_with_work(self, owner: str, now: datetime, limit: int) -> list[int]:
+        """Keys with pending items that nobody holds (or ``owner`` holds), oldest first."""
+        rows = self.sql.all(
+            "SELECT i.key, MIN(i.id) AS first FROM inbox i "
+            "LEFT JOIN inbox_leases l ON l.key = i.key "
+            "WHERE i.done_at IS NULL AND (l.key IS NULL OR l.until <= ? OR l.owner = ?) "
+            "GROUP BY i.key ORDER BY first LIMIT ?",
+            (now, owner, limit),
+        )
+        return [r["key"] for r in rows]
+
+    def inbox_count_restart(self, now: datetime) -> int:
+        """One more attempt for every pending item nobody holds (a worker started)."""
+        return self.sql.run(
+            "UPDATE inbox SET attempts = attempts + 1 WHERE done_at IS NULL AND key NOT IN "
+            "(SELECT key FROM inbox_leases WHERE until > ?)",
+            (now,),
+        )
+
+    def lease_key(self, key: int, owner: str, until: datetime, now: datetime) -> bool:
+        """Take a key's lease unless another worker holds it (atomic in both backends)."""
+        row = self.sql.one(
+            "INSERT INTO inbox_leases (key, owner, until) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, until = excluded.until "
+            "WHERE inbox_leases.until <= ? OR inbox_leases.owner = excluded.owner "
+            "RETURNING key",
+            (key, owner, until, now),
+        )
+        return row is not None
+
+    def renew_leases(self, owner: str, until: datetime) -> int:
+        return self.sql.run("UPDATE inbox_leases SET until = ? WHERE owner = ?", (until, owner))
+
+    def release_key(self, key: int, owner: str, after_id: int) -> bool:
+        """Give a key back, unless items newer than ``after_id`` arrived meanwhile."""
+        released = self.sql.run(
+            "DELETE FROM inbox_leases WHERE key = ? AND owner = ? AND NOT EXISTS "
+            "(SELECT 1 FROM inbox WHERE key = ? AND done_at IS NULL AND id > ?)",
+            (key, owner, key, after_id),
+        )
+        return released == 1
+
+    def release_all_keys(self, owner: str) -> int:
+        return self.sql.run("DELETE FROM inbox_leases WHERE owner = ?", (owner,))
+
+    def inbox_items(self, key: int, after_id: int, limit: int) -> list[InboxItem]:
+        rows = self.sql.all(
+            "SELECT id, update_id, key, kind, payload, attempts FROM inbox "
+            "WHERE key = ? AND done_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+            (key, after_id, limit),
+        )
+        return [InboxItem.from_row(r) for r in rows]
+
+    def inbox_attempt(self, ids: Sequence[int]) -> None:
+        self.sql.many("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids])
+
+    def inbox_done(self, ids: Sequence[int], now: datetime) -> None:
+        self.sql.many(
+            "UPDATE inbox SET done_at = ? WHERE id = ? AND done_at IS NULL",
+            [(now, i) for i in ids],
+        )
+
+    def inbox_pending_count(self) -> int:
+        return int(self.sql.value("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL"))
+
+    def inbox_forget_done(self, before: datetime) -> int:
+        """Drop handled items older than ``before`` (update ids are kept 24 h for retries)."""
+        return self.sql.run(
+            "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?", (before,)
+        )
+
+    # timed jobs ---------------------------------------------------------------------------
+
+    def schedule_job(self, name: str, kind: str, key: int, run_at: datetime, payload: str) -> None:
+        self.sql.run(
+            "INSERT INTO jobs (name, kind, key, run_at, payload) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, key = excluded.key, "
+            "run_at = excluded.run_at, payload = excluded.payload",
+            (name, kind, key, run_at, payload),
+        )
+
+    def cancel_job(self, name: str) -> bool:
+        return self.sql.run("DELETE FROM jobs WHERE name = ?", (name,)) == 1
+
+    def get_job(self, name: str) -> Job | None:
+        row = self.sql.one(
+            "SELECT name, kind, key, run_at, payload FROM jobs WHERE name = ?", (name,)
+        )
+        return None if row is None else Job.from_row(row)
+
+    def jobs(self, kind: str | None = None) -> list[Job]:
+        if kind is None:
+            rows = self.sql.all("SELECT name, kind, key, run_at, payload FROM jobs ORDER BY name")
+        else:
+            rows = self.sql.all(
+                "SELECT name, kind, key, run_at, payload FROM jobs WHERE kind = ? ORDER BY name",
+                (kind,),
+            )
+        return [Job.from_row(r) for r in rows]
+
+    def jobs_for_round(self, round_id: int) -> list[str]:
+        """Names of a round's poll timers (``poll-close:<round>:<position>``, ...)."""
+        rows = self.sql.all(
+            "SELECT name FROM jobs WHERE name LIKE ? OR name LIKE ?",
+            (f"poll-close:{round_id}:%", f"poll-send:{round_id}:%"),
+        )
+        return [r["name"] for r in rows]
+
+    def take_due_jobs(self, now: datetime, limit: int) -> list[Job]:
+        """Remove and return due jobs. On PostgreSQL, rows another worker is taking are
+        skipped (``FOR UPDATE SKIP LOCKED``); SQLite has one writer at a time."""
+        lock = " FOR UPDATE SKIP LOCKED" if self.dialect is Dialect.POSTGRES else ""
+        rows = self.sql.all(
+            "DELETE FROM jobs WHERE name IN (SELECT name FROM jobs WHERE run_at <= ? "
+            f"ORDER BY run_at LIMIT ?{lock}) "
+            "RETURNING name, kind, key, run_at, payload",
+            (now, limit),
+        )
+        return sorted((Job.from_row(r) for r in rows), key=lambda job: (job.run_at, job.name))
+
+    def next_job_at(self) -> datetime | None:
+        value = self.sql.value("SELECT MIN(run_at) FROM jobs")
+        return None if value is None else as_time(value)
+
+    # named leases -------------------------------------------------------------------------
+
+    def take_lease(self, name: str, owner: str, until: datetime, now: datetime) -> bool:
+        row = self.sql.one(
+            "INSERT INTO leases (name, owner, until) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until "
+            "WHERE leases.until <= ? OR leases.owner = excluded.owner RETURNING name",
+            (name, owner, until, now),
+        )
+        return row is not None
+
+    def release_lease(self, name: str, owner: str) -> bool:
+        return self.sql.run("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner)) == 1
+
+    def count_leases(self, prefix: str, now: datetime) -> int:
+        value = self.sql.value(
+            "SELECT COUNT(*) FROM leases WHERE name LIKE ? AND until > ?", (prefix + "%", now)
+        )
+        return int(value)
+
+    # chats --------------------------------------------------------------------------------
+
+    def get_chat(self, chat_id: int) -> ChatInfo | None:
+        row = self.sql.one(
+            "SELECT id, kind, member_count, counted_at, left_at FROM chats WHERE id = ?",
+            (chat_id,),
+        )
+        return None if row is None else ChatInfo.from_row(row)
+
+    def set_member_count(self, chat_id: int, kind: str, count: int, now: datetime) -> None:
+        self.sql.run(
+            "INSERT INTO chats (id, kind, member_count, counted_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+            "member_count = excluded.member_count, counted_at = excluded.counted_at",
+            (chat_id, kind, count, now),
+        )
+
+    def set_chat_left(self, chat_id: int, kind: str, left_at: datetime | None) -> None:
+        self.sql.run(
+            "INSERT INTO chats (id, kind, left_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET left_at = excluded.left_at",
+            (chat_id, kind, left_at),
+        )
+
+    # early poll votes ---------------------------------------------------------------------
+
+    def add_early_vote(
+        self, poll_id: str, user_id: int, name: str, option: int, now: datetime
+    ) -> None:
+        self.sql.run(
+            "INSERT INTO early_votes (poll_id, user_id, name, option, received_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (poll_id, user_id) DO NOTHING",
+            (poll_id, user_id, name, option, now),
+        )
+
+    def take_early_votes(self, poll_id: str) -> list[EarlyVote]:
+        rows = self.sql.all(
+            "DELETE FROM early_votes WHERE poll_id = ? "
+            "RETURNING poll_id, user_id, name, option, received_at",
+            (poll_id,),
+        )
+        votes = [
+            EarlyVote(
+                r["poll_id"], r["user_id"], r["name"], r["option"], as_time(r["received_at"])
+            )
+            for r in rows
+        ]
+        return sorted(votes, key=lambda v: (v.received_at, v.user_id))
+
+    def forget_early_votes(self, before: datetime) -> int:
+        return self.sql.run("DELETE FROM early_votes WHERE received_at < ?", (before,))
+
+    # forgetting ---------------------------------------------------------------------------
+
+    def forget_user(self, user_id: int) -> bool:
+        """Delete every row of the user (their points leave every board); group rounds they
+        started stay, without an owner. False if nothing was stored about them."""
+        for r in self.sql.all("SELECT board, points FROM scores WHERE user_id = ?", (user_id,)):
+            self._move(r["board"], r["points"], None)
+        self.sql.run("DELETE FROM rounds WHERE owner_id = ? AND chat_kind = 'private'", (user_id,))
         for table in USER_TABLES[:-1]:
             # table names come from the constant tuple above, never from input
-            self._run(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))  # noqa: S608
-        self._run("UPDATE disputes SET user_id = NULL WHERE user_id = ?", (user_id,))
-        self._run("DELETE FROM users WHERE id = ?", (user_id,))
+            self.sql.run(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+        self.sql.run("UPDATE disputes SET user_id = NULL WHERE user_id = ?", (user_id,))
+        self.sql.run("DELETE FROM jobs WHERE name = ?", (f"reminder:{user_id}",))
+        return self.sql.run("DELETE FROM users WHERE id = ?", (user_id,)) == 1
 
     def count_user_rows(self, user_id: int) -> dict[str, int]:
         counts = {}
         for table in USER_TABLES:
             column = "id" if table == "users" else "user_id"
-            row = self._one(
-                f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",  # noqa: S608
-                (user_id,),
+            counts[table] = int(
+                self.sql.value(
+                    f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",
+                    (user_id,),
+                )
             )
-            counts[table] = int(row[0])
-        row = self._one("SELECT COUNT(*) FROM disputes WHERE user_id = ?", (user_id,))
-        counts["disputes"] = int(row[0])
-        row = self._one("SELECT COUNT(*) FROM rounds WHERE owner_id = ?", (user_id,))
-        counts["rounds"] = int(row[0])
+        counts["disputes"] = int(
+            self.sql.value("SELECT COUNT(*) FROM disputes WHERE user_id = ?", (user_id,))
+        )
+        counts["rounds"] = int(
+            self.sql.value("SELECT COUNT(*) FROM rounds WHERE owner_id = ?", (user_id,))
+        )
         return counts
 
-    def recount_mismatches(self) -> list[str]:
-        """Invariants: totals equal a recount of answers; no answer without its round."""
-        problems = []
-        rows = self._all(
-            "SELECT s.board, s.user_id, s.points, s.answered, r.points, r.answered FROM scores s "
-            "LEFT JOIN (SELECT 'all' AS board, user_id, SUM(correct) AS points, "
-            "COUNT(*) AS answered FROM answers GROUP BY user_id "
-            "UNION ALL SELECT 'week:' || week, user_id, SUM(correct), COUNT(*) FROM answers "
-            "GROUP BY week, user_id "
-            "UNION ALL SELECT 'chat:' || chat_id, user_id, SUM(correct), COUNT(*) FROM answers "
-            "WHERE chat_id < 0 GROUP BY chat_id, user_id) r "
-            "ON r.board = s.board AND r.user_id = s.user_id"
+    # moving house -------------------------------------------------------------------------
+
+    def table_rows(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Every row of a table (``python -m storage copy``); names come from the schema."""
+        names = ", ".join(columns)
+        rows = self.sql.all(f"SELECT {names} FROM {table} ORDER BY 1")
+        return [tuple(r[c] for c in columns) for r in rows]
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        names = ", ".join(columns)
+        self.sql.many(
+            f"INSERT INTO {table} ({names}) VALUES ({placeholders(len(columns))})",
+            rows,
         )
-        problems += [f"score {r[:4]} != recount {r[4:]}" for r in rows if r[2:4] != r[4:6]]
-        row = self._one(
-            "SELECT COUNT(*) FROM answers a LEFT JOIN rounds r ON r.id = a.round_id "
-            "WHERE r.id IS NULL"
-        )
-        if row[0]:
-            problems.append(f"{row[0]} answers without a round")
-        rows = self._all(
-            "SELECT b.board, b.points, b.users, COUNT(s.user_id) FROM board_points b "
-            "LEFT JOIN scores s ON s.board = b.board AND s.points = b.points "
-            "GROUP BY b.board, b.points HAVING b.users != COUNT(s.user_id)"
-        )
-        problems += [f"histogram {r[:3]} != {r[3]} users" for r in rows]
-        return problems
 
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-def _async(
-    method: Callable[Concatenate[Queries, P], T],
-) -> Callable[Concatenate[Session, P], Coroutine[Any, Any, T]]:
-    """Turn a Queries method into a Session coroutine that runs it in the database thread."""
-
-    async def call(self: Session, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self.run(method, *args, **kwargs)
-
-    call.__name__ = method.__name__
-    call.__doc__ = method.__doc__
-    return call
-
-
-class Session:
-    """The same queries as :class:`Queries`, awaited one by one on an aiosqlite connection.
-
-    Reads use the read-only connection; writes only make sense inside ``Store.transaction()``.
-    """
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def run(
-        self, fn: Callable[Concatenate[Queries, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Run ``fn(Queries, ...)`` in the connection's thread: one trip for many statements."""
-        return await in_thread(self.conn, lambda queries: fn(queries, *args, **kwargs))
-
-    upsert_user = _async(Queries.upsert_user)
-    get_user = _async(Queries.get_user)
-    learner_state = _async(Queries.learner_state)
-    set_streak = _async(Queries.set_streak)
-    set_blocked = _async(Queries.set_blocked)
-    create_round = _async(Queries.create_round)
-    get_round = _async(Queries.get_round)
-    active_round = _async(Queries.active_round)
-    active_rounds = _async(Queries.active_rounds)
-    set_round_position = _async(Queries.set_round_position)
-    end_round = _async(Queries.end_round)
-    round_question = _async(Queries.round_question)
-    round_questions = _async(Queries.round_questions)
-    round_question_by_poll = _async(Queries.round_question_by_poll)
-    mark_asked = _async(Queries.mark_asked)
-    claim_question = _async(Queries.claim_question)
-    close_round_question = _async(Queries.close_round_question)
-    seen_question_ids = _async(Queries.seen_question_ids)
-    insert_answer = _async(Queries.insert_answer)
-    round_answers = _async(Queries.round_answers)
-    answer_context = _async(Queries.answer_context)
-    round_players = _async(Queries.round_players)
-    question_stats = _async(Queries.question_stats)
-    add_to_board = _async(Queries.add_to_board)
-    top = _async(Queries.top)
-    board_entry = _async(Queries.board_entry)
-    board_size = _async(Queries.board_size)
-    save_card = _async(Queries.save_card)
-    user_cards = _async(Queries.user_cards)
-    due_cards = _async(Queries.due_cards)
-    count_due = _async(Queries.count_due)
-    set_reminder = _async(Queries.set_reminder)
-    delete_reminder = _async(Queries.delete_reminder)
-    get_reminder = _async(Queries.get_reminder)
-    reminders = _async(Queries.reminders)
-    mark_reminder_sent = _async(Queries.mark_reminder_sent)
-    add_dispute = _async(Queries.add_dispute)
-    open_disputes = _async(Queries.open_disputes)
-    resolve_dispute = _async(Queries.resolve_dispute)
-    set_pending = _async(Queries.set_pending)
-    take_pending = _async(Queries.take_pending)
-    forget_user = _async(Queries.forget_user)
-    count_user_rows = _async(Queries.count_user_rows)
-    recount_mismatches = _async(Queries.recount_mismatches)
+    def count_rows(self, table: str) -> int:
+        return int(self.sql.value(f"SELECT COUNT(*) FROM {table}"))

@@ -1,22 +1,38 @@
-"""Shared fixtures: a fake clock, a temp database, the fake Bot API and a running bot."""
+"""Shared fixtures: a fake clock, databases on both backends, one fake Bot API server for the
+whole session, and the real bot running against it.
+
+PostgreSQL: ``TEST_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``)
+names a server where a fresh database is created for this run; each test gets its own copy
+of a migrated template. Without a server, PostgreSQL tests skip, except under ``CI=true``,
+where a skip is a failure.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 import random
-from collections.abc import AsyncIterator, Callable
+import secrets
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from telegram.ext import Application
 
 from bot.config import Settings
-from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.runtime.core import Runtime
+from bot.runtime.scheduler import FloodPolicy
+from bot.telegram.app import App, build_application
+from bot.telegram.context import services_of
+from bot.testing.fakeapi import TOKEN, Call, FakeBotApi
 from questions.loader import load_default_bank
 from questions.model import Bank
-from tests.fakeapi import TOKEN, FakeBotApi
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 class FakeClock:
@@ -42,20 +58,130 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
 
 
+# databases ----------------------------------------------------------------------------------
+
+
+class Postgres:
+    """A server for this run: a migrated template, and a fresh copy per test."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.run = secrets.token_hex(3)
+        self.template = f"quizbot_{self.run}_template"
+        self.count = itertools.count(1)
+        self.created: list[str] = []
+
+    def url(self, database: str) -> str:
+        parts = urlsplit(self.admin_url)
+        return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
+
+    def execute(self, sql: str) -> None:
+        import psycopg  # noqa: PLC0415
+
+        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(sql)
+
+    def fresh(self) -> str:
+        name = f"quizbot_{self.run}_{next(self.count)}"
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.created.append(name)
+        return self.url(name)
+
+    def drop_all(self) -> None:
+        for name in [*self.created, self.template]:
+            self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def postgres() -> AsyncIterator[Postgres | None]:
+    admin = os.environ.get("TEST_DATABASE_URL", "").strip() or DEFAULT_PG
+    server = Postgres(admin)
+    try:
+        server.execute(f'CREATE DATABASE "{server.template}"')
+    except Exception as exc:  # noqa: BLE001 - no server here: skip, or fail under CI
+        if IN_CI:
+            pytest.fail(f"CI=true but PostgreSQL at {admin} is not usable: {exc}")
+        yield None
+        return
+    from storage.db import Store  # noqa: PLC0415
+
+    store = await Store.open(server.url(server.template))
+    await store.close()
+    try:
+        yield server
+    finally:
+        server.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path, postgres: Postgres | None) -> str:
+    """A fresh database on each backend: storage and engine tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'quiz.sqlite3'}"
+    if postgres is None:
+        pytest.skip("no PostgreSQL server (set TEST_DATABASE_URL)")
+    return postgres.fresh()
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'quiz.sqlite3'}"
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
+def pg_url(postgres: Postgres | None) -> str:
+    if postgres is None:
+        pytest.skip("no PostgreSQL server (set TEST_DATABASE_URL)")
+    return postgres.fresh()
+
+
+# the bot ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+async def api_server() -> AsyncIterator[FakeBotApi]:
     server = FakeBotApi()
     await server.start()
     yield server
     await server.stop()
 
 
-BotFactory = Callable[..., Any]
+@pytest.fixture
+async def api(api_server: FakeBotApi) -> FakeBotApi:
+    api_server.reset()
+    return api_server
+
+
+class Running:
+    """The real Application, started as ``python -m bot`` starts it, and test helpers."""
+
+    def __init__(self, app: App, api: FakeBotApi) -> None:
+        self.app = app
+        self.api = api
+        svc = services_of(app)
+        self.quiz, self.study = svc.engines()
+        assert svc.store is not None
+        self.store = svc.store
+        self.runtime: Runtime = svc.runtime
+
+    async def send(
+        self, update: dict[str, Any], method: str = "sendMessage", count: int = 1
+    ) -> list[Call]:
+        """Push an update and wait for ``count`` calls of ``method`` it causes."""
+        mark = len(self.api.calls)
+        self.api.push(update)
+        return await self.api.wait_calls(method, count, since=mark)
+
+    async def settle(self) -> None:
+        """Every pushed update fetched, stored and handled."""
+        await self.api.drained()
+        await self.runtime.idle()
+
+    async def tick(self) -> int:
+        """Move due jobs into the inbox now (the JobQueue does this every second)."""
+        moved = await self.runtime.jobs.tick()
+        await self.runtime.idle()
+        return moved
 
 
 @asynccontextmanager
@@ -67,9 +193,10 @@ async def running_bot(
     seed: int = 1,
     rate_limit: bool = False,
     timeout: float | None = None,
+    flood: FloodPolicy | None = None,
     **settings: Any,
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """Start the real Application against the fake API, as run_polling would, then stop it."""
+) -> AsyncIterator[Running]:
+    """Start the real Application against the fake API, as ``bot.run.serve`` does."""
     config = Settings(token=TOKEN, api_base_url=api.base_url, database_url=db_url, **settings)
     app = build_application(
         config,
@@ -77,18 +204,19 @@ async def running_bot(
         rng=random.Random(seed),
         rate_limit=rate_limit,
         timeout=timeout,
-        concurrency=1,  # in order, so api.settle() is a barrier; test_processor covers >1
+        flood=flood,
+        long_poll=1,
     )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
     await app.start()
+    running = Running(app, api)
+    await running.runtime.start()
     try:
-        yield app
+        yield running
     finally:
-        await app.updater.stop()
+        await running.runtime.stop(grace=5)
         await app.stop()
         await app.shutdown()
         assert app.post_shutdown is not None

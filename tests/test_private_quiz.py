@@ -1,203 +1,274 @@
-"""End to end: the real Application against the fake Bot API, private chats."""
+"""Private chats end to end: the real Application against the fake Bot API over HTTP.
+
+Each flow presses the buttons the bot sent and asserts on what it sends back.
+"""
 
 from __future__ import annotations
 
 import html
-import re
 
-from questions.model import Bank, Question
-from tests import factories as f
+from bot.engine.views import Player, RoundRequest
+from bot.testing import factories as f
+from bot.testing.fakeapi import FakeBotApi
+from questions.model import Bank
+from storage.models import ChatKind
 from tests.conftest import FakeClock, running_bot
-from tests.fakeapi import Call, FakeBotApi
+from tests.helpers import button_for, data, labels, option_index, plain, question_of
 
 ALICE = f.user(11, "Alice")
 BOB = f.user(22, "Bob", "<b>Builder</b> & Co")
 
 
-def question_of(call: Call, bank: Bank) -> Question:
-    body = html.unescape(re.sub(r"<[^>]+>", "", call.text))
-    matches = [q for q in bank.questions if q.question in body]
-    assert len(matches) == 1, body
-    return matches[0]
-
-
-def shown_options(call: Call) -> list[str]:
-    body = html.unescape(call.text)
-    return re.findall(r"^<b>[A-J]\.</b> (.*)$", body, re.M) or [
-        line.split(" ", 1)[1]
-        for line in re.sub(r"<[^>]+>", "", body).splitlines()
-        if re.match(r"^[A-J]\. ", line)
-    ]
-
-
-def button_for(call: Call, bank: Bank, *, correct: bool) -> str:
-    q = question_of(call, bank)
-    options = shown_options(call)
-    index = next(i for i, o in enumerate(options) if (o == q.correct_option) == correct)
-    return call.buttons()[index][1]
-
-
-async def test_two_players_full_private_flow(
+async def test_start_is_short_with_a_menu_that_starts_a_quiz(
     api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
 ) -> None:
-    async with running_bot(api, db_url, clock):
-        assert api.of("setMyCommands"), "command menu registered at start"
-        api.push(f.command(ALICE, "/start"))
-        api.push(f.command(BOB, "/start"))
-        welcomes = await api.wait_calls("sendMessage", 2)
-        assert all("/quiz" in c.text for c in welcomes)
+    async with running_bot(api, db_url, clock) as bot:
+        [start] = await bot.send(f.command(ALICE, "/start"))
+        assert len(plain(start.text).splitlines()) <= 6
+        assert "Atlantic Council" in start.text
+        assert labels(start) == ["▶️ Quiz", "🔁 Review", "📖 Read", "📊 Me", "🏆 Top", "❓ Help"]
+        [question] = await bot.send(f.callback(ALICE, data(start, "▶️ Quiz"), start_id(start)))
+        assert "Question 1/10" in plain(question.text)
+        assert len(question.buttons()) == len(question_of(question, bank).options)
+        [help_] = await bot.send(f.callback(ALICE, data(start, "❓ Help"), 100))
+        assert "/review" in help_.text and "once per question" in help_.text
 
-        mark = len(api.calls)
-        api.push(f.command(ALICE, "/quiz 3"))
-        [alice_q1] = await api.wait_calls("sendMessage", 1, since=mark)
-        assert "Question 1/3" in alice_q1.text
-        assert len(alice_q1.buttons()) == len(question_of(alice_q1, bank).options)
 
-        mark = len(api.calls)
-        api.push(f.command(BOB, "/quiz 3"))
-        [bob_q1] = await api.wait_calls("sendMessage", 1, since=mark)
+def start_id(call: object) -> int:
+    return 100  # the fake API numbers the bot's messages from 100
 
-        # Alice answers right, Bob wrong; each gets a toast, then cited feedback.
+
+async def test_answer_feedback_shows_the_score_and_cites_once(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q1] = await bot.send(f.command(ALICE, "/quiz 3"))
         clock.advance(seconds=4)
-        mark = len(api.calls)
-        right = button_for(alice_q1, bank, correct=True)
-        api.push(f.callback(ALICE, right, 100))
-        [toast] = await api.wait_calls("answerCallbackQuery", 1, since=mark)
-        [feedback] = await api.wait_calls("editMessageText", 1, since=mark)
-        q = question_of(alice_q1, bank)
-        assert "Correct" in toast["text"]
+        [toast] = await bot.send(
+            f.callback(ALICE, button_for(q1, bank, correct=True), 100), "answerCallbackQuery"
+        )
+        assert toast["text"] == "✅ Correct!"
+        [feedback] = await bot.api.wait_calls("editMessageText", 1)
+        q = question_of(q1, bank)
         assert feedback.text.startswith("✅")
-        assert f"¶{q.paragraph}" in feedback.text
+        assert "Score 1/1" in feedback.text
+        assert "Right answer:" not in feedback.text  # a right answer needs no "Right answer"
+        assert feedback.text.count(f"¶{q.paragraph}") == 1  # the citation, not the ¶ twice
         assert html.escape(q.quote, quote=False) in feedback.text
-        assert any(data.startswith("quiz:n:") for _, data in feedback.buttons())
-        assert any(data == f"read:o:{q.paragraph}" for _, data in feedback.buttons())
+        assert "+1 point" in feedback.text
+        assert labels(feedback)[:2] == ["Next ▶", f"📖 Read ¶{q.paragraph}"]
 
+        [q2] = await bot.send(f.callback(ALICE, data(feedback, "Next ▶"), 100))
+        assert "Question 2/3 · Score 1/1" in plain(q2.text)
         mark = len(api.calls)
-        api.push(f.callback(BOB, button_for(bob_q1, bank, correct=False), 101))
-        [feedback_b] = await api.wait_calls("editMessageText", 1, since=mark)
-        assert feedback_b.text.startswith("❌")
+        api.push(f.callback(ALICE, button_for(q2, bank, correct=False), 101))
+        [wrong] = await api.wait_calls("editMessageText", 1, since=mark)
+        assert wrong.text.startswith("❌") and "Score 1/2" in plain(wrong.text)
         assert (
-            html.escape(question_of(bob_q1, bank).correct_option, quote=False) in feedback_b.text
+            f"Right answer: <b>{html.escape(question_of(q2, bank).correct_option, quote=False)}"
+            in wrong.text
         )
 
-        # The same button again, and Bob pressing Alice's button: a toast, nothing changes.
-        mark = len(api.calls)
-        api.push(f.callback(ALICE, right, 100))
-        api.push(f.callback(BOB, right, 100))
-        toasts = await api.wait_calls("answerCallbackQuery", 2, since=mark)
-        assert "already answered" in toasts[0]["text"]
-        assert "someone else" in toasts[1]["text"]
-        await api.settle()
-        # A repeated tap may only show the same feedback again (a retry after a lost reply).
-        assert [c.text for c in api.since(mark, "editMessageText")] == [feedback.text]
 
-        mark = len(api.calls)
-        api.push(f.command(ALICE, "/top"))
-        [board] = await api.wait_calls("sendMessage", 1, since=mark)
-        assert re.search(r"🥇 Alice — <b>1</b>", board.text)
-        assert "&lt;b&gt;Builder&lt;/b&gt; &amp; Co — <b>0</b>" in board.text
-        assert "<b>Builder</b>" not in board.text
-
-        mark = len(api.calls)
-        api.push(f.command(BOB, "/me"))
-        [me] = await api.wait_calls("sendMessage", 1, since=mark)
-        assert "Points: <b>0</b> · answered 1 · accuracy 0%" in me.text
-        assert "#2 global" in me.text
-
-        next_button = next(d for _, d in feedback.buttons() if d.startswith("quiz:n:"))
-
-    # A new Application on the same database, mid-round: Next and the answer still count.
-    async with running_bot(api, db_url, clock):
-        mark = len(api.calls)
-        api.push(f.callback(ALICE, next_button, 100))
-        [alice_q2] = await api.wait_calls("sendMessage", 1, since=mark)
-        assert "Question 2/3" in alice_q2.text
-        mark = len(api.calls)
-        api.push(f.callback(ALICE, next_button, 100))  # a second tap sends nothing new
-        await api.wait_calls("answerCallbackQuery", 1, since=mark)
-        api.push(f.callback(ALICE, button_for(alice_q2, bank, correct=True), 102))
-        await api.wait_calls("editMessageText", 1, since=mark)
-        assert not api.since(mark, "sendMessage")
-        mark = len(api.calls)
-        api.push(f.command(ALICE, "/me"))
-        [me] = await api.wait_calls("sendMessage", 1, since=mark)
-        assert "Points: <b>2</b> · answered 2" in me.text
-
-
-async def test_quiz_resumes_open_round_and_finishes_with_summary(
+async def test_a_second_quiz_while_one_is_open_asks_continue_or_new(
     api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
 ) -> None:
-    async with running_bot(api, db_url, clock):
-        api.push(f.command(ALICE, "/quiz 2"))
-        [q1] = await api.wait_calls("sendMessage", 1)
-        mark = len(api.calls)
-        api.push(f.command(ALICE, "/quiz"))
-        resumed = await api.wait_calls("sendMessage", 2, since=mark)
-        assert "in progress" in resumed[0].text
-        assert question_of(resumed[1], bank) == question_of(q1, bank)
-
-        mark = len(api.calls)
-        api.push(f.callback(ALICE, button_for(resumed[1], bank, correct=False), 100))
-        [fb] = await api.wait_calls("editMessageText", 1, since=mark)
-        nxt = next(d for _, d in fb.buttons() if d.startswith("quiz:n:"))
-        mark = len(api.calls)
-        api.push(f.callback(ALICE, nxt, 100))
-        [q2] = await api.wait_calls("sendMessage", 1, since=mark)
-        mark = len(api.calls)
-        api.push(f.callback(ALICE, button_for(q2, bank, correct=True), 101))
-        [last] = await api.wait_calls("editMessageText", 1, since=mark)
-        assert not any(d.startswith("quiz:n:") for _, d in last.buttons())
-        assert ("🎯 New questions", "quiz:new") in last.buttons()
-        assert last.text.startswith("✅")  # the last feedback ends with the round summary
-        assert "1 of 2 right" in last.text
-        assert question_of(q1, bank).citation in last.text.split("complete")[1]
-        assert not api.since(mark, "sendMessage")
-
-        mark = len(api.calls)
-        api.push(f.callback(ALICE, button_for(q2, bank, correct=True), 101))
-        [toast] = await api.wait_calls("answerCallbackQuery", 1, since=mark)
-        assert "already answered" in toast["text"]
-        [again] = await api.wait_calls("editMessageText", 1, since=mark)
-        assert again.text == last.text  # the same feedback, nothing new
+    async with running_bot(api, db_url, clock) as bot:
+        [q1] = await bot.send(f.command(ALICE, "/quiz 10"))
+        await bot.send(
+            f.callback(ALICE, button_for(q1, bank, correct=False), 100), "editMessageText"
+        )
+        clock.advance(minutes=5)  # the missed question is due for review
+        [ask] = await bot.send(f.command(ALICE, "/quiz 3"))
+        assert "You have a quiz open (question 2/10)" in ask.text
+        assert labels(ask) == ["▶ Continue", "🆕 New 3-question quiz"]
+        # ▶ Continue: the open round's current question, nothing new started.
+        [again] = await bot.send(f.callback(ALICE, data(ask, "▶ Continue"), 101))
+        assert "Question 2/10" in plain(again.text)
+        # /review while it is open asks the same way.
+        [ask2] = await bot.send(f.command(ALICE, "/review"))
+        assert "You have a quiz open (question 2/10)" in ask2.text
+        assert labels(ask2) == ["▶ Continue", "🆕 Start the review"]
+        # 🆕 New: the old round ends, a 3-question one starts.
+        [new] = await bot.send(f.callback(ALICE, data(ask, "🆕 New"), 101))
+        assert "Question 1/3" in plain(new.text)
+        [ask3] = await bot.send(f.command(ALICE, "/quiz"))
+        assert "(question 1/3)" in ask3.text
 
 
-async def test_bad_commands_get_short_replies(
+async def test_arguments_that_do_not_apply_start_nothing(
     api: FakeBotApi, db_url: str, clock: FakeClock
 ) -> None:
-    async with running_bot(api, db_url, clock):
+    async with running_bot(api, db_url, clock) as bot:
         for text, expected in [
+            ("/quiz 3 5", "Did you mean /quiz 3?"),
+            ("/quiz 5s", "Did you mean /quiz 10?"),
+            ("/quiz 3 20s", "Did you mean /quiz 3?"),
             ("/quiz 0", "Choose 1 to 50"),
             ("/quiz 10000", "Choose 1 to 50"),
-            ("/quiz -5", "Choose 1 to 50"),
             ("/quiz <b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
             ("/read 0", "paragraphs 1 to 29"),
-            ("/read 99999", "paragraphs 1 to 29"),
-            ("/read x", "Usage: /read N"),
-            ("/top month", "Usage: /top"),
+            ("/read x", "Write /read N"),
+            ("/top month", "Write /top"),
         ]:
-            mark = len(api.calls)
-            api.push(f.command(ALICE, text))
-            [reply] = await api.wait_calls("sendMessage", 1, since=mark)
+            [reply] = await bot.send(f.command(ALICE, text))
             assert expected in reply.text, (text, reply.text)
-        mark = len(api.calls)
-        api.push(f.callback(ALICE, "quiz:a:999:0:0", 100))
-        api.push(f.callback(ALICE, "quiz:zzz", 100))
-        api.push(f.callback(ALICE, "read:77", 100))
-        toasts = await api.wait_calls("answerCallbackQuery", 3, since=mark)
-        assert all(0 < len(t["text"]) <= 200 for t in toasts)
-        assert not api.since(mark, "sendMessage")
+        assert await bot.quiz.open_round(ALICE["id"]) is None  # nothing started
 
 
-async def test_read_pages_through_the_article(
+async def test_typed_letter_or_number_answers_the_open_question(
     api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
 ) -> None:
-    async with running_bot(api, db_url, clock):
-        api.push(f.command(ALICE, "/read 3"))
-        [page] = await api.wait_calls("sendMessage", 1)
-        assert "¶3 of 29" in page.text
-        assert html.escape(bank.article.paragraph(3), quote=False) in page.text
-        assert [d for _, d in page.buttons()] == ["read:2", "read:4", "quiz:p:3"]
+    async with running_bot(api, db_url, clock) as bot:
+        [q1] = await bot.send(f.command(ALICE, "/quiz 2"))
+        right = "ABCD"[option_index(q1, bank, correct=True)]
         mark = len(api.calls)
-        api.push(f.callback(ALICE, "read:4", 100))
-        [edited] = await api.wait_calls("editMessageText", 1, since=mark)
-        assert "¶4 of 29" in edited.text
+        [feedback] = await bot.send(f.text_message(ALICE, right.lower()))
+        assert feedback.text.startswith("✅") and "Score 1/1" in feedback.text
+        [strip] = api.since(mark, "editMessageReplyMarkup")
+        assert strip["message_id"] == 100  # the question's buttons are gone
+        # Before Next, the next question is not on screen: a typed letter is not an answer.
+        [hint] = await bot.send(f.text_message(ALICE, "B"))
+        assert "Tap ▶️ Quiz" in hint.text
+        [q2] = await bot.send(f.callback(ALICE, data(feedback, "Next ▶"), 102))
+        wrong = str(option_index(q2, bank, correct=False) + 1)
+        [second] = await bot.send(f.text_message(ALICE, wrong))
+        assert second.text.startswith("❌")
+        assert "Quiz complete" in second.text  # the last answer ends with the recap
+
+
+async def test_read_from_feedback_keeps_the_way_back_to_the_round(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q1] = await bot.send(f.command(ALICE, "/quiz 3"))
+        [feedback] = await bot.send(
+            f.callback(ALICE, button_for(q1, bank, correct=True), 100), "editMessageText"
+        )
+        n = question_of(q1, bank).paragraph
+        [page] = await bot.send(
+            f.callback(ALICE, data(feedback, "📖 Read"), 100), "editMessageText"
+        )
+        assert f"¶{n} of 29" in page.text
+        assert "↩ Back to question 1" in labels(page) and "Next ▶" in labels(page)
+        nav = data(page, "▶") if n < 29 else data(page, "◀")
+        [other] = await bot.send(f.callback(ALICE, nav, 100), "editMessageText")
+        assert "↩ Back to question 1" in labels(other)  # paging keeps the round
+        [back] = await bot.send(f.callback(ALICE, data(other, "↩ Back"), 100), "editMessageText")
+        assert back.text == feedback.text  # the answer, as it was
+        [q2] = await bot.send(f.callback(ALICE, data(page, "Next ▶"), 100))
+        assert "Question 2/3" in plain(q2.text)
+
+
+async def test_recap_retries_exactly_the_missed_questions(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [question] = await bot.send(f.command(ALICE, "/quiz 4"))
+        missed = []
+        for position in range(4):
+            right = position % 2 == 0
+            if not right:
+                missed.append(question_of(question, bank))
+            [feedback] = await bot.send(
+                f.callback(ALICE, button_for(question, bank, correct=right), 100 + position),
+                "editMessageText",
+            )
+            if position < 3:
+                [question] = await bot.send(f.callback(ALICE, data(feedback, "Next ▶"), 100))
+        recap = feedback.text
+        assert "Quiz complete</b> · 2/4 right · +2 points" in recap
+        for q in missed:
+            assert html.escape(q.correct_option, quote=False) in recap.split("Missed (2)")[1]
+        assert labels(feedback)[2:5] == ["🔁 Retry my mistakes", "🎯 New quiz", "📊 My stats"]
+        # the first finished round offers a daily reminder with one tap
+        assert labels(feedback)[5:] == ["🌅 08:00", "🌙 20:00", "🕐 Pick a time"]
+        [retry1] = await bot.send(f.callback(ALICE, data(feedback, "🔁 Retry"), 103))
+        assert "Question 1/2" in plain(retry1.text)
+        seen = [question_of(retry1, bank)]
+        [fb] = await bot.send(
+            f.callback(ALICE, button_for(retry1, bank, correct=True), 104), "editMessageText"
+        )
+        assert "+1 point" in fb.text  # missed before: its point is still to be earned
+        [retry2] = await bot.send(f.callback(ALICE, data(fb, "Next ▶"), 104))
+        seen.append(question_of(retry2, bank))
+        assert sorted(q.id for q in seen) == sorted(q.id for q in missed)
+        [done] = await bot.send(
+            f.callback(ALICE, button_for(retry2, bank, correct=True), 105), "editMessageText"
+        )
+        assert "Quiz on your mistakes complete" in done.text
+        assert "🌅 08:00" not in labels(done)  # the offer is made once
+        [tap] = await bot.send(f.callback(ALICE, data(feedback, "🌅 08:00"), 103))
+        assert "every day at <b>08:00</b> (UTC)" in tap.text
+        reminder = await bot.study.reminder(ALICE["id"])
+        assert reminder is not None and (reminder.local_minute, reminder.tz) == (480, "UTC")
+
+
+async def test_replayed_questions_earn_no_new_points(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(ALICE, "/quiz 1"))
+        [first] = await bot.send(
+            f.callback(ALICE, button_for(q, bank, correct=True), 100), "editMessageText"
+        )
+        assert "+1 point" in first.text
+        question = question_of(q, bank)
+        alice = Player(ALICE["id"], "Alice")
+        outcome = await bot.quiz.start_round(
+            ALICE["id"], ChatKind.PRIVATE, alice, RoundRequest(question_ids=[question.id])
+        )
+        assert outcome.view is not None
+        again = await bot.quiz.answer(outcome.view.round_id, 0, outcome.view.correct_shown, alice)
+        assert again.correct and again.points == 0
+        [me] = await bot.send(f.command(ALICE, "/me"))
+        assert "Points: <b>1</b> · answered 2 · accuracy 100%" in me.text
+        assert await bot.quiz.consistency_problems() == []
+
+
+async def test_buttons_of_others_finished_or_forged_change_nothing(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(ALICE, "/quiz 1"))
+        right = button_for(q, bank, correct=True)
+        [toast] = await bot.send(f.callback(BOB, right, 100), "answerCallbackQuery")
+        assert "someone else" in toast["text"]
+        await bot.send(f.callback(ALICE, right, 100), "editMessageText")
+        mark = len(api.calls)
+        for forged in ("a:999:0:0", "zzz", "r:77", "s:p99", "s:t9", "x" * 70, "a:1:0:9"):
+            api.push(f.callback(ALICE, forged, 100))
+        toasts = await api.wait_calls("answerCallbackQuery", 7, since=mark)
+        assert all(0 < len(t["text"]) <= 200 for t in toasts)
+        await bot.settle()
+        assert not api.since(mark, "sendMessage")
+        # the same tap again only shows the stored feedback again
+        [again] = await bot.send(f.callback(ALICE, right, 100), "answerCallbackQuery")
+        assert "already answered" in again["text"]
+
+
+async def test_stop_and_cancel_reply_in_private(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [none] = await bot.send(f.command(ALICE, "/stop"))
+        assert "No quiz is running" in none.text and labels(none) == ["▶️ Quiz"]
+        await bot.send(f.command(ALICE, "/quiz 2"))
+        [stopped] = await bot.send(f.command(ALICE, "/stop"))
+        assert "Quiz stopped" in stopped.text or "The quiz is over" in stopped.text
+        [cancel] = await bot.send(f.command(ALICE, "/cancel"))
+        assert "Nothing to cancel" in cancel.text
+
+
+async def test_deep_links_open_what_they_name(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [page] = await bot.send(f.command(ALICE, "/start read_5"))
+        assert "¶5 of 29" in page.text
+        [prog] = await bot.send(f.command(ALICE, "/start progress"))
+        assert "mastery map" in prog.text
+        [quiz] = await bot.send(f.command(ALICE, "/start quiz"))
+        assert "Question 1/10" in plain(quiz.text)
+        note, menu = await bot.send(f.command(ALICE, "/start ch_nonsense"), count=2)
+        assert "not one I know" in note.text and "▶️ Quiz" in labels(menu)

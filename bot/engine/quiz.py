@@ -1,84 +1,100 @@
-"""Rounds, grading, scores and streaks. No Telegram here: adapters call these coroutines."""
+"""Rounds, answers, group polls and scoreboards. No Telegram here: adapters call these.
+
+Every change is one unit of work (``Store.write``): a plain function of ``Queries`` that
+reads what it needs and writes everything that follows from an answer in one transaction.
+Units have no effects outside the database (they may run twice; see ``storage.db``).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from fsrs import Scheduler
 
-from bot.engine import cards
-from bot.engine.clock import Clock, day_before, iso_week, system_clock, utc_day
+from bot.engine import cards, scoring
+from bot.engine.clock import Clock, iso_week, system_clock
+from bot.engine.rounds import choose_questions, option_order
 from bot.engine.views import (
     AnswerOutcome,
     Board,
+    OpenRound,
     Player,
     PollResult,
     Profile,
     QuestionView,
+    RoundRequest,
     RoundResultLine,
     RoundSummary,
+    Score,
     StartOutcome,
     Status,
     TopicAccuracy,
 )
 from questions.model import Bank, Question
+from questions.overlap import conflicts
 from storage.db import Store
-from storage.models import Round, RoundQuestion
-from storage.queries import Queries
+from storage.models import (
+    Answer,
+    BoardEntry,
+    CardRow,
+    ChatKind,
+    QuestionStats,
+    Round,
+    RoundMode,
+    RoundQuestion,
+    RoundState,
+    User,
+)
+from storage.queries import AnswerContext, Queries
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ROUND_SIZE = 10
 MAX_ROUND_SIZE = 50
 MAX_ELAPSED_MS = 24 * 3600 * 1000
-GLOBAL_BOARD = "all"
+EARLY_VOTE_WINDOW = timedelta(minutes=10)
+SEND_STALE_AFTER = timedelta(seconds=90)  # a poll send that never finished may be retried
+POLL_QUESTION_LIMIT = 300  # Telegram's limit for a poll question
+CLOSE_GRACE = timedelta(seconds=1)  # let Telegram close the poll before we post its result
+POLL_CLOSE = "poll-close"
+POLL_SEND = "poll-send"
 
 
-def week_board(now: datetime) -> str:
-    return f"week:{iso_week(now)}"
+def poll_job(kind: str, round_id: int, position: int) -> str:
+    return f"{kind}:{round_id}:{position}"
 
 
-def chat_board(chat_id: int) -> str:
-    return f"chat:{chat_id}"
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    answer_id: int
+    points: int
+    activity: scoring.Activity | None
+    mastered: tuple[int, ...]
 
 
-def choose_questions(
-    pool: Sequence[Question], seen: set[str], size: int, rng: random.Random
-) -> list[Question]:
-    """Questions the player has not seen come first, each group in random order."""
-    unseen = [q for q in pool if q.id not in seen]
-    again = [q for q in pool if q.id in seen]
-    rng.shuffle(unseen)
-    rng.shuffle(again)
-    return (unseen + again)[:size]
+@dataclass(frozen=True, slots=True)
+class _ProfileRows:
+    user: User | None
+    ranks: list[BoardEntry | None]
+    stats: list[QuestionStats]
+    cards: list[CardRow]
 
 
-def option_order(question: Question, rng: random.Random) -> list[int]:
-    order = list(range(len(question.options)))
-    if not question.is_true_false:  # "True, False" reads best in its usual order
-        rng.shuffle(order)
-    return order
+@dataclass(frozen=True, slots=True)
+class CloseState:
+    """Where a group poll stands when its timer fires or someone asks to close it."""
 
-
-def next_streak(current: int, best: int, last_day: str | None, now: datetime) -> tuple[int, int]:
-    today = utc_day(now)
-    if last_day == today.isoformat():
-        return current, best
-    current = current + 1 if last_day == day_before(today).isoformat() else 1
-    return current, max(best, current)
-
-
-def shown_streak(current: int, last_day: str | None, now: datetime) -> int:
-    """A streak still counts today if the player answered yesterday or today."""
-    today = utc_day(now)
-    if last_day in (today.isoformat(), day_before(today).isoformat()):
-        return current
-    return 0
+    round: Round
+    question: RoundQuestion
+    answers: int  # votes stored for it
+    expected: int | None  # votes Telegram reported, once it closed
 
 
 class QuizEngine:
@@ -96,36 +112,34 @@ class QuizEngine:
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - shuffling quiz options, not secrets
         self.scheduler = scheduler or cards.make_scheduler()
-        self._known_names: dict[int, str] = {}  # a cache only: the database has the truth
+        self.conflicts = conflicts(bank.questions, bank.article)
+        self._unblocked: set[int] = set()  # a cache only: users known not to block us
 
     # players ------------------------------------------------------------------------------
 
-    async def touch_player(self, player: Player) -> None:
-        """Keep the stored display name current; a user who writes to us is not blocking us."""
-        if self._known_names.get(player.id) == player.name:
+    async def saw_player(self, user_id: int) -> None:
+        """The user wrote to us, so they do not block us: clear a stored block. Creates no
+        row: after /forget nothing is stored about someone until they play."""
+        if user_id in self._unblocked:
             return
-        known = await self.store.reads.get_user(player.id)
-        if known is None or known.name != player.name or known.blocked:
-            now = self.clock()
-
-            def remember(q: Queries) -> None:
-                q.upsert_user(player.id, player.name, now)
-                q.set_blocked(player.id, False)
-
-            await self.store.write(remember)
-        if len(self._known_names) > 100_000:
-            self._known_names.clear()
-        self._known_names[player.id] = player.name
-
-    def forget_cached(self, user_id: int) -> None:
-        self._known_names.pop(user_id, None)
+        if await self.store.read(lambda q: q.is_blocked(user_id)):
+            await self.store.write(lambda q: q.set_blocked(user_id, False))
+        if len(self._unblocked) > 100_000:
+            self._unblocked.clear()
+        self._unblocked.add(user_id)
 
     async def mark_blocked(self, user_id: int) -> None:
-        """The user blocked the bot (403): remember it so nothing is sent to them again."""
-        self._known_names.pop(user_id, None)
+        """The user blocked the bot (403): nothing the bot starts is sent to them again."""
+        self._unblocked.discard(user_id)
         await self.store.write(lambda q: q.set_blocked(user_id, True))
 
-    # rounds -------------------------------------------------------------------------------
+    async def is_blocked(self, user_id: int) -> bool:
+        return await self.store.read(lambda q: q.is_blocked(user_id))
+
+    def forget_cached(self, user_id: int) -> None:
+        self._unblocked.discard(user_id)
+
+    # starting rounds ----------------------------------------------------------------------
 
     def pool(self, topic: str | None = None, paragraph: int | None = None) -> tuple[Question, ...]:
         if topic is not None:
@@ -134,85 +148,101 @@ class QuizEngine:
             return self.bank.for_paragraph(paragraph)
         return self.bank.questions
 
+    async def get_round(self, round_id: int) -> Round | None:
+        return await self.store.read(lambda q: q.get_round(round_id))
+
+    async def chat_membership(self, chat_id: int, kind: str, *, left: bool) -> None:
+        """The bot was added to (or removed from) a chat."""
+        now = self.clock()
+        await self.store.write(lambda q: q.set_chat_left(chat_id, kind, now if left else None))
+
+    async def open_round(self, chat_id: int) -> OpenRound | None:
+        round_ = await self.store.read(lambda q: q.active_round(chat_id))
+        return None if round_ is None else _open(round_)
+
     async def start_round(
         self,
         chat_id: int,
-        chat_kind: str,
+        chat_kind: ChatKind,
         player: Player,
-        size: int = DEFAULT_ROUND_SIZE,
+        request: RoundRequest,
         *,
-        topic: str | None = None,
-        paragraph: int | None = None,
-        question_ids: Sequence[str] | None = None,
-        open_period: int | None = None,
-        label: str | None = None,
+        replace: bool = False,
     ) -> StartOutcome:
-        """Start a round, or in a private chat pick up the round that is still open."""
-        active = await self.store.reads.active_round(chat_id)
-        if active is not None:
-            if chat_kind == "group":
-                return StartOutcome(view=None, already_running=True)
-            return StartOutcome(view=await self.current(active.id), resumed=True)
-        if question_ids is not None:
-            chosen = [q for q in (self.bank.get(i) for i in question_ids) if q is not None]
-        else:
-            seen = await self.store.reads.seen_question_ids(player.id)
-            size = max(1, min(size, MAX_ROUND_SIZE))
-            chosen = choose_questions(self.pool(topic, paragraph), seen, size, self.rng)
+        """Start the round asked for. If a round is open in the chat, nothing starts and the
+        outcome says where it stands, unless ``replace`` ends it first."""
+        if not replace:
+            active = await self.open_round(chat_id)
+            if active is not None:
+                return StartOutcome(view=None, open_round=active)
+        chosen = await self._choose(player, request)
         if not chosen:
             return StartOutcome(view=None, empty=True)
+        label = request.label
         if label is None:
-            label = topic or (f"¶{paragraph}" if paragraph is not None else "")
+            label = request.topic or (f"¶{request.paragraph}" if request.paragraph else "")
         now = self.clock()
         questions = [(q.id, option_order(q, self.rng)) for q in chosen]
 
-        def create(q: Queries) -> int | None:
-            if q.active_round(chat_id) is not None:  # another start won the race
-                return None
+        def create(q: Queries) -> int | Round:
+            active = q.active_round(chat_id)
+            if active is not None:
+                if not replace:
+                    return active  # another start won the race
+                q.end_round(active.id, RoundState.STOPPED, now)
             q.upsert_user(player.id, player.name, now)
             return q.create_round(
                 chat_id=chat_id,
                 chat_kind=chat_kind,
                 owner_id=player.id,
                 questions=questions,
-                open_period=open_period,
+                open_period=request.open_period,
                 label=label,
+                mode=request.mode,
                 now=now,
             )
 
-        round_id = await self.store.write(create)
-        if round_id is None:
-            return StartOutcome(view=None, already_running=True)
-        return StartOutcome(view=await self.current(round_id))
+        created = await self.store.write(create)
+        if isinstance(created, Round):
+            return StartOutcome(view=None, open_round=_open(created))
+        return StartOutcome(view=await self.current(created))
 
-    def _view(self, round_: Round, rq: RoundQuestion) -> QuestionView | None:
+    async def _choose(self, player: Player, request: RoundRequest) -> list[Question]:
+        if request.question_ids is not None:
+            found = (self.bank.get(i) for i in request.question_ids)
+            return [q for q in found if q is not None][:MAX_ROUND_SIZE]
+        seen = await self.store.read(lambda q: q.seen_question_ids(player.id))
+        size = max(1, min(request.size, MAX_ROUND_SIZE))
+        pool = self.pool(request.topic, request.paragraph)
+        return choose_questions(pool, seen, size, self.rng, self.conflicts)
+
+    # the current question -----------------------------------------------------------------
+
+    def _view(self, round_: Round, rq: RoundQuestion, score: Score) -> QuestionView | None:
         question = self.bank.get(rq.question_id)
         if question is None or sorted(rq.option_order) != list(range(len(question.options))):
             return None  # removed from the bank (or its options changed) since the round began
-        return QuestionView(round_.id, rq.position, round_.size, question, rq.option_order)
+        return QuestionView(
+            round_.id, rq.position, round_.size, question, rq.option_order, round_.mode, score
+        )
 
     async def current(self, round_id: int) -> QuestionView | None:
         """The question the round is on, skipping any the bank no longer has."""
         while True:
-            round_ = await self.store.reads.get_round(round_id)
-            if round_ is None or not round_.is_active:
+            found = await self.store.read(partial(_current, round_id=round_id))
+            if found is None:
                 return None
-            rq = await self.store.reads.round_question(round_id, round_.position)
-            if rq is not None and (view := self._view(round_, rq)) is not None:
+            round_, rq, score = found
+            if rq is not None and (view := self._view(round_, rq, score)) is not None:
                 return view
             log.warning("round %d skips question %d: not in the bank", round_id, round_.position)
             now = self.clock()
-            await self.store.write(partial(self._advance, round_=round_, now=now))
+            await self.store.write(partial(_advance, round_=round_, now=now))
 
-    @staticmethod
-    def _advance(q: Queries, round_: Round, now: datetime) -> bool:
-        """Move to the next question; return True when that finished the round."""
-        following = round_.position + 1
-        if following >= round_.size:
-            q.end_round(round_.id, "finished", now)
-            return True
-        q.set_round_position(round_.id, following, now)
-        return False
+    async def resume(self, chat_id: int) -> QuestionView | None:
+        """The open round's current question (the "▶ Continue" button)."""
+        active = await self.open_round(chat_id)
+        return None if active is None else await self.current(active.round_id)
 
     async def mark_asked(
         self,
@@ -235,11 +265,18 @@ class QuizEngine:
             )
         )
 
+    async def mark_shown(self, view: QuestionView, message_id: int) -> None:
+        """A private question was sent (or sent again by ▶ Continue)."""
+        now = self.clock()
+        await self.store.write(
+            lambda q: q.mark_shown(view.round_id, view.position, message_id, now)
+        )
+
     async def claim_next(
         self, round_id: int, position: int, player: Player
     ) -> tuple[Status, QuestionView | None]:
         """The "Next" button: the question at ``position``, once; a second tap gets a status."""
-        round_ = await self.store.reads.get_round(round_id)
+        round_ = await self.store.read(lambda q: q.get_round(round_id))
         if round_ is None:
             return Status.UNKNOWN_ROUND, None
         if round_.owner_id != player.id:
@@ -260,42 +297,91 @@ class QuizEngine:
     async def answer(
         self, round_id: int, position: int, shown_index: int, player: Player
     ) -> AnswerOutcome:
-        """Grade an inline-button answer in a private round; return once it is committed."""
+        """Grade a private-round answer; return once it is committed."""
         now = self.clock()
         return await self.store.write(
-            lambda q: self._answer_unit(q, round_id, position, shown_index, player, now)
+            partial(
+                self._answer_unit,
+                round_id=round_id,
+                position=position,
+                shown=shown_index,
+                player=player,
+                now=now,
+            )
         )
+
+    async def answer_typed(
+        self, chat_id: int, shown_index: int, player: Player
+    ) -> tuple[AnswerOutcome, int | None]:
+        """A typed letter or number: the same as tapping it under the question on screen.
+        Returns the outcome and the question's message (to take its buttons away)."""
+        active = await self.store.read(lambda q: q.active_round(chat_id))
+        if active is None or active.owner_id != player.id:
+            return AnswerOutcome(Status.UNKNOWN_ROUND), None
+        rq = await self.store.read(lambda q: q.round_question(active.id, active.position))
+        if rq is None or rq.asked_at is None:
+            return AnswerOutcome(Status.STALE), None  # the next question is not on screen yet
+        outcome = await self.answer(active.id, active.position, shown_index, player)
+        return outcome, rq.message_id
+
+    async def answered(self, round_id: int, position: int, player: Player) -> AnswerOutcome:
+        """The stored feedback of an answered question (the ↩ Back button)."""
+        now = self.clock()
+
+        def read(q: Queries) -> AnswerOutcome:
+            ctx = q.answer_context(round_id, position, player.id)
+            if ctx.round is None or ctx.question is None or ctx.round.owner_id != player.id:
+                return AnswerOutcome(Status.UNKNOWN_ROUND)
+            view = self._view(ctx.round, ctx.question, Score(0, 0))
+            if view is None or ctx.earlier_choice is None:
+                return AnswerOutcome(Status.STALE)
+            return self._already(q, ctx.round, view, ctx.earlier_choice, player, now)
+
+        return await self.store.read(read)
+
+    async def missed(self, round_id: int, player: Player) -> list[str] | None:
+        """The questions the player got wrong in their round (None: not their round)."""
+        summary = await self.summary(round_id)
+        round_ = await self.store.read(lambda q: q.get_round(round_id))
+        if round_ is None or round_.owner_id != player.id:
+            return None
+        return [q.id for q in summary.missed]
 
     def _answer_unit(
         self,
         q: Queries,
+        *,
         round_id: int,
         position: int,
-        shown_index: int,
+        shown: int,
         player: Player,
         now: datetime,
     ) -> AnswerOutcome:
         """The whole answer as one unit of work in the database thread."""
-        round_, rq, earlier = q.answer_context(round_id, position, player.id)
+        ctx = q.answer_context(round_id, position, player.id, now)
+        round_, rq = ctx.round, ctx.question
         if round_ is None:
             return AnswerOutcome(Status.UNKNOWN_ROUND)
         if round_.owner_id != player.id:
             return AnswerOutcome(Status.NOT_YOURS)
-        view = None if rq is None else self._view(round_, rq)
+        view = None if rq is None else self._view(round_, rq, Score(0, 0))
         if rq is None or view is None:
             return AnswerOutcome(Status.STALE)
-        if earlier is not None:  # a second tap, a retry or a re-delivered update
-            return self._already(q, round_, view, earlier)
+        if ctx.earlier_choice is not None:  # a second tap, a retry or a re-delivered update
+            return self._already(q, round_, view, ctx.earlier_choice, player, now)
         if not round_.is_active:
             return AnswerOutcome(Status.ROUND_OVER)
         if position != round_.position:
             return AnswerOutcome(Status.STALE)
-        if not 0 <= shown_index < len(view.order):
+        if not 0 <= shown < len(view.order):
             return AnswerOutcome(Status.INVALID)
-        chosen = view.order[shown_index]
-        if not self._record(q, round_, rq, view.question, player, chosen, now):
+        chosen = view.order[shown]
+        recorded = self._record(q, round_, rq, view.question, player, chosen, now, ctx)
+        if recorded is None:
             return AnswerOutcome(Status.ALREADY_ANSWERED)
-        finished = self._advance(q, round_, now)
+        finished = _advance(q, round_, now)
+        summary = self._summary(q, round_id) if finished else None
+        offer = finished and q.mark_reminder_offered(player.id) and not q.get_reminder(player.id)
         return AnswerOutcome(
             Status.OK,
             view=view,
@@ -303,15 +389,27 @@ class QuizEngine:
             correct=chosen == view.question.answer,
             round_finished=finished,
             next_position=None if finished else position + 1,
-            summary=self._summary(q, round_id) if finished else None,
+            summary=summary,
+            score=Score(*q.round_score(round_id, player.id)),
+            points=recorded.points,
+            activity=recorded.activity,
+            mastered=recorded.mastered,
+            offer_reminder=offer,
         )
 
     def _already(
-        self, q: Queries, round_: Round, view: QuestionView, chosen: int
+        self,
+        q: Queries,
+        round_: Round,
+        view: QuestionView,
+        chosen: int,
+        player: Player,
+        now: datetime,
     ) -> AnswerOutcome:
         """What was answered before, so the feedback can be shown again (idempotent taps)."""
         following = view.position + 1
         waiting = round_.is_active and round_.position == following
+        earned = q.answer_earned(round_.id, view.question.id, player.id, scoring.GLOBAL_BOARD)
         return AnswerOutcome(
             Status.ALREADY_ANSWERED,
             view=view,
@@ -320,42 +418,9 @@ class QuizEngine:
             round_finished=not round_.is_active,
             next_position=following if waiting else None,
             summary=self._summary(q, round_.id) if following == round_.size else None,
-        )
-
-    async def answer_poll(
-        self, poll_id: str, player: Player, option_ids: Sequence[int]
-    ) -> AnswerOutcome:
-        """Grade a quiz-poll answer in a group round; the poll's round moves on by its timer."""
-        now = self.clock()
-        rq = await self.store.reads.round_question_by_poll(poll_id)
-        if rq is None:
-            return AnswerOutcome(Status.UNKNOWN_ROUND)
-        if len(option_ids) != 1:  # a retracted vote (empty) or a forged multi-answer
-            return AnswerOutcome(Status.INVALID)
-        return await self.store.write(
-            lambda q: self._poll_unit(q, rq.round_id, rq.position, player, option_ids[0], now)
-        )
-
-    def _poll_unit(
-        self, q: Queries, round_id: int, position: int, player: Player, shown: int, now: datetime
-    ) -> AnswerOutcome:
-        round_ = q.get_round(round_id)
-        rq = q.round_question(round_id, position)
-        if round_ is None or rq is None:
-            return AnswerOutcome(Status.UNKNOWN_ROUND)
-        if not round_.is_active or rq.closed:
-            return AnswerOutcome(Status.CLOSED)
-        view = self._view(round_, rq)
-        if view is None:
-            return AnswerOutcome(Status.STALE)
-        if not 0 <= shown < len(view.order):
-            return AnswerOutcome(Status.INVALID)
-        chosen = view.order[shown]
-        q.upsert_user(player.id, player.name, now)
-        if not self._record(q, round_, rq, view.question, player, chosen, now):
-            return AnswerOutcome(Status.ALREADY_ANSWERED)
-        return AnswerOutcome(
-            Status.OK, view=view, chosen=chosen, correct=chosen == view.question.answer
+            score=Score(*q.round_score(round_.id, player.id)),
+            points=scoring.POINT if earned else 0,
+            activity=scoring.activity_now(q.get_user(player.id), now),
         )
 
     def _record(
@@ -367,12 +432,14 @@ class QuizEngine:
         player: Player,
         chosen: int,
         now: datetime,
-    ) -> bool:
-        """Store the answer and everything that follows from it, in the caller's transaction."""
+        ctx: AnswerContext,
+    ) -> _Recorded | None:
+        """Store the answer and everything that follows from it, in the caller's unit."""
         correct = chosen == question.answer
         elapsed = 0 if rq.asked_at is None else int((now - rq.asked_at).total_seconds() * 1000)
         elapsed = max(0, min(elapsed, MAX_ELAPSED_MS))
-        inserted = q.insert_answer(
+        week = iso_week(now)
+        answer_id = q.insert_answer(
             round_id=round_.id,
             position=rq.position,
             question_id=question.id,
@@ -382,50 +449,278 @@ class QuizEngine:
             correct=correct,
             elapsed_ms=elapsed,
             answered_at=now,
-            week=iso_week(now),
+            week=week,
         )
-        if not inserted:
-            return False
-        points = int(correct)
-        time_ms = elapsed if correct else 0
-        boards = [GLOBAL_BOARD, week_board(now)]
-        if round_.chat_kind == "group":
-            boards.append(chat_board(round_.chat_id))
-        for board in boards:
-            q.add_to_board(board, player.id, points, time_ms)
-        user, card_json = q.learner_state(player.id, question.id)
-        today = utc_day(now).isoformat()
-        if user is not None and user.last_active_day != today:  # first answer of the day
-            current, best = next_streak(
-                user.streak_current, user.streak_best, user.last_active_day, now
-            )
-            q.set_streak(player.id, current, best, today)
-        card_json, due = cards.review(self.scheduler, card_json, correct, elapsed, now)
+        if answer_id is None:
+            return None
+        scored = scoring.score_answer(
+            q,
+            user_id=player.id,
+            question_id=question.id,
+            answer_id=answer_id,
+            correct=correct,
+            elapsed_ms=elapsed,
+            boards=scoring.boards_for(round_.chat_kind, round_.chat_id, player.id, week),
+        )
+        user = ctx.user or q.get_user(player.id)
+        activity = None if user is None else scoring.record_activity(q, user, now)
+        card_json, due = cards.review(self.scheduler, ctx.card_json, correct, elapsed, now)
         q.save_card(player.id, question.id, card_json, due, correct)
-        return True
+        mastered: tuple[int, ...] = ()
+        if correct and not ctx.card_known:
+            mastered = self._newly_mastered(q, player.id, question, now)
+        return _Recorded(answer_id, scored.points, activity, mastered)
 
-    # group rounds ---------------------------------------------------------------------------
+    def _newly_mastered(
+        self, q: Queries, user_id: int, question: Question, now: datetime
+    ) -> tuple[int, ...]:
+        """Paragraphs of the question that this right answer completed."""
+        done = []
+        for number in question.paragraphs:
+            ids = [x.id for x in self.bank.for_paragraph(number)]
+            known = {
+                c.question_id for c in q.cards_for(user_id, ids) if c.last_correct and c.due > now
+            }
+            if known >= set(ids):
+                done.append(number)
+        return tuple(done)
 
-    async def close_question(self, round_id: int, position: int) -> PollResult | None:
-        """Close a group poll and move the round on; None if it was closed already."""
+    # group polls --------------------------------------------------------------------------
+
+    async def start_poll_send(self, view: QuestionView) -> bool:
+        """Claim the question for sending its poll (False: a send is under way or done)."""
+        now = self.clock()
+        return await self.store.write(
+            lambda q: q.start_send(view.round_id, view.position, now, now - SEND_STALE_AFTER)
+        )
+
+    async def poll_sent(
+        self,
+        view: QuestionView,
+        chat_id: int,
+        message_id: int,
+        poll_id: str | None,
+        open_period: int,
+    ) -> datetime:
+        """Store the sent poll, count the votes that arrived before its id was stored, and
+        set its timer: a poll closes when its time is up (or earlier, see
+        :meth:`should_close_early`). Returns when the timer fires."""
+        now = self.clock()
+        closes_at = now + timedelta(seconds=open_period)
+        fires = closes_at + CLOSE_GRACE
+
+        def sent(q: Queries) -> None:
+            q.mark_asked(
+                view.round_id,
+                view.position,
+                now,
+                message_id=message_id,
+                poll_id=poll_id,
+                closes_at=closes_at,
+            )
+            q.cancel_job(poll_job(POLL_SEND, view.round_id, view.position))
+            _schedule_close(q, chat_id, view.round_id, view.position, fires)
+            if poll_id is not None:
+                for vote in q.take_early_votes(poll_id):
+                    self._poll_unit(q, poll_id, Player(vote.user_id, vote.name), vote.option, now)
+
+        await self.store.write(sent)
+        return fires
+
+    async def close_soon(
+        self,
+        chat_id: int,
+        round_id: int,
+        position: int,
+        at: datetime | None = None,
+        waited: int = 0,
+    ) -> datetime:
+        """Close the poll at ``at`` (now by default): everyone answered, the starter pressed
+        ⏩ Next, or its result waits for votes still on their way."""
+        when = at or self.clock()
+        await self.store.write(
+            lambda q: _schedule_close(q, chat_id, round_id, position, when, waited)
+        )
+        return when
+
+    async def send_later(
+        self, chat_id: int, round_id: int, position: int, at: datetime, attempt: int
+    ) -> None:
+        """Try the poll send again at ``at`` (a transient failure, or a send that timed out
+        and never showed up)."""
+        payload = json.dumps({"round": round_id, "position": position, "attempt": attempt})
+
+        def unit(q: Queries) -> None:
+            q.schedule_job(
+                poll_job(POLL_SEND, round_id, position), POLL_SEND, chat_id, at, payload
+            )
+
+        await self.store.write(unit)
+
+    async def reset_send(self, round_id: int, position: int) -> None:
+        """Forget a send that never showed up, so the poll can be sent again."""
+        await self.store.write(lambda q: q.clear_send(round_id, position))
+
+    async def recover_group_rounds(self) -> list[datetime]:
+        """Give every active group round without a timer its next step: close an open poll at
+        its time, or send a poll that was never sent. Returns when each new timer fires; a
+        round that cannot be read is logged and skipped."""
+        now = self.clock()
+        rounds = await self.store.read(lambda q: q.active_rounds(ChatKind.GROUP))
+        armed = []
+        for round_ in rounds:
+            try:
+                at = await self.store.write(partial(_recover, round_=round_, now=now))
+            except Exception:
+                log.exception("could not recover group round %s", round_.id)
+                continue
+            if at is not None:
+                armed.append(at)
+        return armed
+
+    async def set_member_count(self, chat_id: int, count: int) -> None:
+        now = self.clock()
+        await self.store.write(lambda q: q.set_member_count(chat_id, "group", count, now))
+
+    async def member_count(self, chat_id: int) -> tuple[int | None, datetime | None]:
+        chat = await self.store.read(lambda q: q.get_chat(chat_id))
+        return (None, None) if chat is None else (chat.member_count, chat.counted_at)
+
+    async def answer_poll(
+        self, poll_id: str, player: Player, option_ids: Sequence[int]
+    ) -> AnswerOutcome:
+        """Grade a quiz-poll vote. Telegram accepts votes only while a poll is open, so a vote
+        counts whenever it is handled; one for a poll not stored yet is kept until it is."""
+        now = self.clock()
+        if len(option_ids) != 1:  # a retracted vote (empty) or a forged multi-answer
+            return AnswerOutcome(Status.INVALID)
+
+        def unit(q: Queries) -> AnswerOutcome:
+            outcome = self._poll_unit(q, poll_id, player, option_ids[0], now)
+            if outcome.status is Status.UNKNOWN_ROUND and q.sends_under_way():
+                q.add_early_vote(poll_id, player.id, player.name, option_ids[0], now)
+            return outcome
+
+        return await self.store.write(unit)
+
+    def _poll_unit(
+        self, q: Queries, poll_id: str, player: Player, shown: int, now: datetime
+    ) -> AnswerOutcome:
+        ctx = q.poll_context(poll_id, player.id, now)
+        round_, rq = ctx.round, ctx.question
+        if round_ is None or rq is None:
+            return AnswerOutcome(Status.UNKNOWN_ROUND)
+        view = self._view(round_, rq, Score(0, 0))
+        if view is None:
+            return AnswerOutcome(Status.STALE)
+        if ctx.earlier_choice is not None:
+            return AnswerOutcome(Status.ALREADY_ANSWERED)
+        if not 0 <= shown < len(view.order):
+            return AnswerOutcome(Status.INVALID)
+        chosen = view.order[shown]
+        q.upsert_user(player.id, player.name, now)
+        recorded = self._record(q, round_, rq, view.question, player, chosen, now, ctx)
+        if recorded is None:
+            return AnswerOutcome(Status.ALREADY_ANSWERED)
+        return AnswerOutcome(
+            Status.OK,
+            view=view,
+            chosen=chosen,
+            correct=chosen == view.question.answer,
+            points=recorded.points,
+        )
+
+    async def poll_closed(self, poll_id: str, voters: int) -> RoundQuestion | None:
+        """Telegram says the poll closed with ``voters`` votes (a ``poll`` update)."""
+
+        def closed(q: Queries) -> RoundQuestion | None:
+            rq = q.round_question_by_poll(poll_id)
+            if rq is not None:
+                q.set_voters(rq.round_id, rq.position, voters)
+            return rq
+
+        return await self.store.write(closed)
+
+    async def adopt_poll(
+        self, question_text: str, poll_id: str, close_date: datetime | None
+    ) -> RoundQuestion | None:
+        """A poll whose sendPoll timed out turned up (a ``poll`` update): store its id."""
         now = self.clock()
 
-        def close(q: Queries) -> tuple[QuestionView | None, bool] | None:
+        def adopt(q: Queries) -> RoundQuestion | None:
+            for round_, rq in q.sends_under_way():
+                question = self.bank.get(rq.question_id)
+                sent = (
+                    None
+                    if question is None
+                    else poll_text(rq.position + 1, round_.size, question.question)
+                )
+                if sent != question_text:
+                    continue
+                closes_at = close_date or now
+                q.mark_asked(
+                    round_.id,
+                    rq.position,
+                    now,
+                    message_id=None,
+                    poll_id=poll_id,
+                    closes_at=closes_at,
+                )
+                for vote in q.take_early_votes(poll_id):
+                    self._poll_unit(q, poll_id, Player(vote.user_id, vote.name), vote.option, now)
+                return q.round_question(round_.id, rq.position)
+            return None
+
+        return await self.store.write(adopt)
+
+    async def close_state(self, round_id: int, position: int) -> CloseState | None:
+        def read(q: Queries) -> CloseState | None:
+            round_ = q.get_round(round_id)
+            rq = q.round_question(round_id, position)
+            if round_ is None or rq is None:
+                return None
+            return CloseState(round_, rq, q.count_answers(round_id, position), rq.voters)
+
+        return await self.store.read(read)
+
+    async def should_close_early(self, chat_id: int, round_id: int, position: int) -> bool:
+        """When a poll closes before its timer: as soon as every member who can answer has
+        (the chat's member count minus this bot), or, after the first question, everyone who
+        played an earlier question of the round has answered this one."""
+
+        def read(q: Queries) -> tuple[list[Answer], int | None]:
+            chat = q.get_chat(chat_id)
+            return q.round_answers(round_id), chat.member_count if chat else None
+
+        answers, members = await self.store.read(read)
+        now = {a.user_id for a in answers if a.position == position}
+        humans = None if members is None else members - 1
+        if humans is not None and len(now) >= humans > 0:
+            return True
+        earlier = {a.user_id for a in answers if a.position < position}
+        return bool(earlier) and now >= earlier
+
+    async def close_question(self, round_id: int, position: int) -> PollResult | None:
+        """Close a group poll once and move the round on; None if it was closed already."""
+        now = self.clock()
+
+        def close(q: Queries) -> tuple[Round, RoundQuestion, bool] | None:
             round_ = q.get_round(round_id)
             rq = q.round_question(round_id, position)
             if round_ is None or rq is None or not q.close_round_question(round_id, position):
                 return None
             finished = False
             if round_.is_active and round_.position == position:
-                finished = self._advance(q, round_, now)
-            return self._view(round_, rq), finished
+                finished = _advance(q, round_, now)
+            return round_, rq, finished
 
         closed = await self.store.write(close)
         if closed is None:
             return None
-        view, finished = closed
-        answers = await self.store.reads.round_answers(round_id, position)
-        players = await self.store.reads.round_players(round_id)
+        round_, rq, finished = closed
+        view = self._view(round_, rq, Score(0, 0))
+        answers = await self.store.read(lambda q: q.round_answers(round_id, position))
+        players = await self.store.read(lambda q: q.round_players(round_id))
         right = tuple(
             (Player(a.user_id, players.get(a.user_id, "?")), a.elapsed_ms)
             for a in answers
@@ -437,26 +732,31 @@ class QuizEngine:
             return None
         return PollResult(view, right, len(answers), next_view, summary, now)
 
-    async def everyone_answered(self, round_id: int, position: int) -> bool:
-        """Everyone who played an earlier question of this round has answered this one.
-
-        The first question has no known players yet, so it always runs its full time.
-        """
-        answers = await self.store.reads.round_answers(round_id)
-        earlier = {a.user_id for a in answers if a.position < position}
-        now = {a.user_id for a in answers if a.position == position}
-        return bool(earlier) and now >= earlier
+    # ending rounds ------------------------------------------------------------------------
 
     async def stop_round(self, round_id: int) -> RoundSummary | None:
+        """End a round early (and its poll timers); its summary, or None if it had ended."""
         now = self.clock()
-        stopped = await self.store.write(lambda q: q.end_round(round_id, "stopped", now))
+
+        def stop(q: Queries) -> bool:
+            stopped = q.end_round(round_id, RoundState.STOPPED, now)
+            if stopped:
+                for job in q.jobs_for_round(round_id):
+                    q.cancel_job(job)
+            return stopped
+
+        stopped = await self.store.write(stop)
         return await self.summary(round_id) if stopped else None
 
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """A group was upgraded to a supergroup: its open round goes with it."""
+        return await self.store.write(lambda q: q.move_chat(old_chat_id, new_chat_id))
+
     async def summary(self, round_id: int) -> RoundSummary:
-        return await self.store.reads.run(self._summary, round_id)
+        return await self.store.read(lambda q: self._summary(q, round_id))
 
     def _summary(self, q: Queries, round_id: int) -> RoundSummary:
-        """The round's table (and, in private, what to review), from one consistent read."""
+        """The round's table (and, in private, what to review), from one read."""
         round_ = q.get_round(round_id)
         answers = q.round_answers(round_id)
         players = q.round_players(round_id)
@@ -466,76 +766,169 @@ class QuizEngine:
             total[0] += int(a.correct)
             total[1] += 1
             total[2] += a.elapsed_ms if a.correct else 0
-        ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[1][2], item[0]))
-        lines: list[RoundResultLine] = []
-        for index, (user_id, (points, answered, time_ms)) in enumerate(ordered):
-            same = lines and (lines[-1].points, lines[-1].time_ms) == (points, time_ms)
-            rank = lines[-1].rank if same else index + 1
-            player = Player(user_id, players.get(user_id, "?"))
-            lines.append(RoundResultLine(player, points, answered, time_ms, rank))
+        ordered = sorted(
+            totals.items(), key=lambda item: scoring.order_key(item[1][0], item[1][2], item[0])
+        )
+        entries = scoring.ranked(
+            BoardEntry(0, user_id, players.get(user_id, "?"), points, answered, time_ms)
+            for user_id, (points, answered, time_ms) in ordered
+        )
+        lines = tuple(
+            RoundResultLine(Player(e.user_id, e.name), e.points, e.answered, e.time_ms, e.rank)
+            for e in entries
+        )
         missed: list[Question] = []
-        if round_ is not None and round_.chat_kind == "private":
+        points = 0
+        next_review = None
+        if round_ is not None and not round_.is_group:
             for a in answers:
                 question = self.bank.get(a.question_id)
-                if not a.correct and question is not None:
+                if not a.correct and question is not None and question not in missed:
                     missed.append(question)
+            if round_.owner_id is not None:
+                points = q.round_points(round_id, round_.owner_id, scoring.GLOBAL_BOARD)
+                if round_.mode is RoundMode.REVIEW:
+                    next_review = q.next_due(round_.owner_id)
         return RoundSummary(
             round_id=round_id,
             total=round_.size if round_ else 0,
             label=round_.label if round_ else "",
-            lines=tuple(lines),
+            lines=lines,
             missed=tuple(missed),
-            state=round_.state if round_ else "finished",
+            state=round_.state if round_ else RoundState.FINISHED,
+            mode=round_.mode if round_ else RoundMode.QUIZ,
+            points=points,
+            next_review=next_review,
         )
 
-    # scores -------------------------------------------------------------------------------
+    # scoreboards --------------------------------------------------------------------------
 
     async def board(self, scope: str, user_id: int, chat_id: int | None = None) -> Board:
-        """``scope`` is 'all', 'week' or 'chat' (needs ``chat_id``)."""
-        now = self.clock()
-        if scope == "week":
-            board, title = week_board(now), f"This week ({iso_week(now)}, UTC)"
+        """``scope``: 'all', 'week', or 'chat'; in a group (``chat_id``), 'week' is the
+        chat's week and 'chat' its all-time board."""
+        week = scoring.current_week(self.clock())
+        if scope == "week" and chat_id is not None:
+            key, title = scoring.chat_week_board(chat_id, week), f"This chat · week {week}"
+        elif scope == "week":
+            key, title = scoring.week_board(week), f"This week ({week}, UTC)"
         elif scope == "chat" and chat_id is not None:
-            board, title = chat_board(chat_id), "This chat"
+            key, title = scoring.chat_board(chat_id), "This chat · all time"
         else:
-            board, title = GLOBAL_BOARD, "All time"
-        reads = self.store.reads
-        top = tuple(await reads.top(board, 10))
-        me = None
-        if all(entry.user_id != user_id for entry in top):
-            me = await reads.board_entry(board, user_id)
-        return Board(title, board, top, me, await reads.board_size(board))
+            key, title = scoring.GLOBAL_BOARD, "All time"
+
+        def read(q: Queries) -> Board:
+            top = scoring.ranked(q.top(key, 10))
+            me = None
+            if all(entry.user_id != user_id for entry in top):
+                me = q.board_entry(key, user_id)
+            return Board(title, key, tuple(top), me, q.board_size(key))
+
+        return await self.store.read(read)
 
     async def profile(self, player: Player, chat_id: int | None = None) -> Profile:
-        reads = self.store.reads
         now = self.clock()
-        user = await reads.get_user(player.id)
-        global_rank = await reads.board_entry(GLOBAL_BOARD, player.id)
-        week_rank = await reads.board_entry(week_board(now), player.id)
-        chat_rank = (
-            None if chat_id is None else await reads.board_entry(chat_board(chat_id), player.id)
-        )
+        week = scoring.current_week(now)
+
+        def read(q: Queries) -> _ProfileRows:
+            boards = [scoring.GLOBAL_BOARD, scoring.week_board(week)]
+            if chat_id is not None:
+                boards.append(scoring.chat_board(chat_id))
+            return _ProfileRows(
+                q.get_user(player.id),
+                [q.board_entry(b, player.id) for b in boards],
+                q.question_stats(player.id),
+                q.user_cards(player.id),
+            )
+
+        rows = await self.store.read(read)
+        user, ranks, stats, user_cards = rows.user, rows.ranks, rows.stats, rows.cards
+        from bot.engine.study import mastery  # noqa: PLC0415 - study builds on quiz
+
+        progress = mastery(self.bank, user_cards, now)
         per_topic: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for stats in await reads.question_stats(player.id):
-            question = self.bank.get(stats.question_id)
+        answered = correct = 0
+        for s in stats:
+            answered += s.answered
+            correct += s.correct
+            question = self.bank.get(s.question_id)
             if question is not None:
-                per_topic[question.topic][0] += stats.answered
-                per_topic[question.topic][1] += stats.correct
+                per_topic[question.topic][0] += s.answered
+                per_topic[question.topic][1] += s.correct
         topics = tuple(
             TopicAccuracy(topic, *per_topic[topic])
             for topic in self.bank.topics()
             if topic in per_topic
         )
+        global_rank = ranks[0]
         return Profile(
             player=Player(player.id, user.name if user else player.name),
             points=global_rank.points if global_rank else 0,
-            answered=global_rank.answered if global_rank else 0,
-            streak_current=shown_streak(user.streak_current, user.last_active_day, now)
-            if user
-            else 0,
-            streak_best=user.streak_best if user else 0,
+            answered=answered,
+            correct=correct,
+            activity=scoring.activity_now(user, now),
             global_rank=global_rank,
-            week_rank=week_rank,
-            chat_rank=chat_rank,
+            week_rank=ranks[1],
+            chat_rank=ranks[2] if len(ranks) > 2 else None,
+            due=progress.due,
+            mastered=progress.mastered,
+            paragraphs=len(progress.paragraphs),
+            known_share=progress.known / progress.questions if progress.questions else 0.0,
             topics=topics,
         )
+
+    async def consistency_problems(self) -> list[str]:
+        return await self.store.read(scoring.recount_mismatches)
+
+
+def poll_text(number: int, total: int, stem: str) -> str:
+    """A poll's question as sent: ``[2/5] stem`` (the bare stem if that is too long)."""
+    prefix = f"[{number}/{total}] "
+    return prefix + stem if len(prefix) + len(stem) <= POLL_QUESTION_LIMIT else stem
+
+
+def _recover(q: Queries, round_: Round, now: datetime) -> datetime | None:
+    rq = q.round_question(round_.id, round_.position)
+    if rq is None or q.jobs_for_round(round_.id) or rq.closed:
+        return None
+    if rq.poll_id is not None:
+        at = max(now, (rq.closes_at or now) + CLOSE_GRACE)
+        _schedule_close(q, round_.chat_id, round_.id, rq.position, at)
+        return at
+    stale = rq.send_started_at is not None and now - rq.send_started_at < SEND_STALE_AFTER
+    at = (rq.send_started_at + SEND_STALE_AFTER) if stale and rq.send_started_at else now
+    payload = json.dumps({"round": round_.id, "position": rq.position, "attempt": 0})
+    name = poll_job(POLL_SEND, round_.id, rq.position)
+    q.schedule_job(name, POLL_SEND, round_.chat_id, at, payload)
+    return at
+
+
+def _schedule_close(
+    q: Queries, chat_id: int, round_id: int, position: int, at: datetime, waited: int = 0
+) -> None:
+    payload = json.dumps({"round": round_id, "position": position, "waited": waited})
+    q.schedule_job(poll_job(POLL_CLOSE, round_id, position), POLL_CLOSE, chat_id, at, payload)
+
+
+def _open(round_: Round) -> OpenRound:
+    return OpenRound(
+        round_.id, round_.position, round_.size, round_.mode, round_.label, round_.owner_id
+    )
+
+
+def _current(q: Queries, round_id: int) -> tuple[Round, RoundQuestion | None, Score] | None:
+    round_ = q.get_round(round_id)
+    if round_ is None or not round_.is_active:
+        return None
+    rq = q.round_question(round_id, round_.position)
+    score = Score(*q.round_score(round_id, round_.owner_id)) if round_.owner_id else Score(0, 0)
+    return round_, rq, score
+
+
+def _advance(q: Queries, round_: Round, now: datetime) -> bool:
+    """Move to the next question; return True when that finished the round."""
+    following = round_.position + 1
+    if following >= round_.size:
+        q.end_round(round_.id, RoundState.FINISHED, now)
+        return True
+    q.set_round_position(round_.id, following, now)
+    return False

@@ -1,4 +1,4 @@
-"""Study mode: search the article, review due cards, the mastery map, reminders, disputes.
+"""Study mode: reviews of due cards, the mastery map, topics, reminders, disputes, /forget.
 
 "Mastered" (see README): a paragraph is mastered when every one of its questions has been
 answered, the last answer to each was right, and none of them is due for review now.
@@ -6,61 +6,21 @@ answered, the last answer to each was right, and none of them is due for review 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.engine import scoring
+from bot.engine.clock import local_day, next_local_time
 from bot.engine.quiz import QuizEngine
-from bot.engine.views import Player, StartOutcome
-from questions.model import Article, Bank
-from storage.models import CardRow, Dispute, Reminder
+from bot.engine.views import Player, RoundRequest, StartOutcome
+from questions.model import Bank
+from storage.models import CardRow, ChatKind, Dispute, PendingKind, Reminder, RoundMode
+from storage.queries import Queries
 
 REVIEW_ROUND_SIZE = 10
 MAX_DISPUTE_CHARS = 1000
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
-
-
-def fold(text: str) -> str:
-    """Case- and apostrophe-insensitive form with the same length as ``text``."""
-    out = []
-    for char in text.translate(_APOSTROPHES):
-        lower = char.lower()
-        out.append(lower if len(lower) == 1 else char)
-    return "".join(out)
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    paragraph: int
-    text: str
-    spans: tuple[tuple[int, int], ...]  # matches in ``text``, sorted, not overlapping
-
-
-def search(article: Article, query: str, limit: int = 10) -> list[SearchHit]:
-    """Paragraphs (body and author line) containing every word of the query."""
-    words = [w for w in re.findall(r"[\w'’‘-]+", fold(query)) if w.strip("'-")][:10]
-    if not words:
-        return []
-    hits: list[SearchHit] = []
-    for number in article.citable:
-        text = article.paragraph(number)
-        folded = fold(text)
-        if not all(word in folded for word in words):
-            continue
-        spans: list[tuple[int, int]] = []
-        for word in words:
-            spans += [(m.start(), m.end()) for m in re.finditer(re.escape(word), folded)]
-        merged: list[tuple[int, int]] = []
-        for start, end in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-            else:
-                merged.append((start, end))
-        hits.append(SearchHit(number, text, tuple(merged)))
-        if len(hits) >= limit:
-            break
-    return hits
+REMINDER_JOB = "reminder"
 
 
 class Mark:
@@ -146,33 +106,37 @@ class TopicLine:
     correct: int
 
 
-def parse_reminder_time(args: Sequence[str]) -> tuple[int, int] | str:
-    """``HH:MM`` (UTC) or ``HH:MM +02:00`` -> (minute of the day in UTC, offset minutes)."""
-    if not 1 <= len(args) <= 2:
-        return "Usage: /remind HH:MM [+HH:MM] — e.g. /remind 08:00 +02:00 — or /remind off"
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", args[0])
-    if not match:
-        return "Write the time as HH:MM, from 00:00 to 23:59."
-    offset = 0
-    if len(args) == 2:
-        zone = re.fullmatch(r"(?:UTC)?([+-])(\d{1,2})(?::?([0-5]\d))?", args[1].upper())
-        if not zone or int(zone[2]) > 14:
-            return "Write the offset from UTC like +02:00 or -05:00."
-        offset = (int(zone[2]) * 60 + int(zone[3] or 0)) * (1 if zone[1] == "+" else -1)
-    local = int(match[1]) * 60 + int(match[2])
-    return (local - offset) % (24 * 60), offset
+@dataclass(frozen=True, slots=True)
+class ReminderNudge:
+    """What a due reminder job says (None when there is nothing to say)."""
+
+    chat_id: int
+    due: int
+    streak: int
+    answered_today: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DisputePage:
+    disputes: tuple[Dispute, ...]
+    total: int
+    offset: int
 
 
 def humanize(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 3600:
-        minutes = max(1, seconds // 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        minutes = max(1, round(seconds / 60))
+        return f"{minutes} min"
     if seconds < 2 * 86400:
         hours = round(seconds / 3600)
         return f"{hours} hour{'s' if hours != 1 else ''}"
     days = round(seconds / 86400)
     return f"{days} days"
+
+
+def reminder_job_name(user_id: int) -> str:
+    return f"{REMINDER_JOB}:{user_id}"
 
 
 class StudyEngine:
@@ -181,28 +145,48 @@ class StudyEngine:
         self.bank = quiz.bank
         self.store = quiz.store
 
-    async def start_review(self, chat_id: int, player: Player) -> ReviewStart:
+    # reviews ------------------------------------------------------------------------------
+
+    async def due_questions(self, user_id: int) -> tuple[list[str], datetime | None, bool]:
+        """Ids of due cards still in the bank (oldest due first), the next due time, and
+        whether the user has any cards at all."""
         now = self.quiz.clock()
-        due = [
-            c
-            for c in await self.store.reads.due_cards(player.id, now, REVIEW_ROUND_SIZE * 2)
-            if c.question_id in self.bank
-        ][:REVIEW_ROUND_SIZE]
-        if not due:
-            cards = await self.store.reads.user_cards(player.id)
-            upcoming = [c.due for c in cards if c.question_id in self.bank]
-            return ReviewStart(None, min(upcoming) if upcoming else None, bool(upcoming))
+
+        def read(q: Queries) -> tuple[list[CardRow], list[CardRow]]:
+            return q.due_cards(user_id, now, REVIEW_ROUND_SIZE * 2), q.user_cards(user_id)
+
+        due, everything = await self.store.read(read)
+        ids = [c.question_id for c in due if c.question_id in self.bank][:REVIEW_ROUND_SIZE]
+        upcoming = [c.due for c in everything if c.question_id in self.bank]
+        return ids, (min(upcoming) if upcoming else None), bool(upcoming)
+
+    async def start_review(
+        self, chat_id: int, player: Player, *, replace: bool = False
+    ) -> ReviewStart:
+        ids, next_due, has_cards = await self.due_questions(player.id)
+        if not ids:
+            return ReviewStart(None, next_due, has_cards)
         outcome = await self.quiz.start_round(
-            chat_id, "private", player, question_ids=[c.question_id for c in due], label="review"
+            chat_id,
+            ChatKind.PRIVATE,
+            player,
+            RoundRequest(question_ids=ids, mode=RoundMode.REVIEW, label="review"),
+            replace=replace,
         )
         return ReviewStart(outcome, None, True)
 
+    async def count_due(self, user_id: int) -> int:
+        now = self.quiz.clock()
+        return await self.store.read(lambda q: q.count_due(user_id, now))
+
     async def progress(self, user_id: int) -> Progress:
-        cards = await self.store.reads.user_cards(user_id)
+        cards = await self.store.read(lambda q: q.user_cards(user_id))
         return mastery(self.bank, cards, self.quiz.clock())
 
     async def topics(self, user_id: int) -> list[TopicLine]:
-        stats = {s.question_id: s for s in await self.store.reads.question_stats(user_id)}
+        stats = {
+            s.question_id: s for s in await self.store.read(lambda q: q.question_stats(user_id))
+        }
         lines = []
         for topic, count in self.bank.topics().items():
             mine = [stats[q.id] for q in self.bank.for_topic(topic) if q.id in stats]
@@ -210,72 +194,127 @@ class StudyEngine:
             lines.append(TopicLine(topic, count, answered, correct))
         return lines
 
-    async def count_due(self, user_id: int) -> int:
-        return await self.store.reads.count_due(user_id, self.quiz.clock())
+    # goals and zones ----------------------------------------------------------------------
+
+    async def set_goal(self, player: Player, goal: int) -> int:
+        goal = max(1, min(goal, scoring.MAX_DAILY_GOAL))
+        now = self.quiz.clock()
+
+        def unit(q: Queries) -> None:
+            q.upsert_user(player.id, player.name, now)
+            q.set_daily_goal(player.id, goal)
+
+        await self.store.write(unit)
+        return goal
 
     # reminders ----------------------------------------------------------------------------
 
-    async def set_reminder(self, user: Player, chat_id: int, minute_utc: int, offset: int) -> None:
-        async with self.store.transaction() as tx:
-            await tx.upsert_user(user.id, user.name, self.quiz.clock())
-            await tx.set_reminder(user.id, chat_id, minute_utc, offset)
+    async def reminder(self, user_id: int) -> Reminder | None:
+        return await self.store.read(lambda q: q.get_reminder(user_id))
+
+    async def set_reminder(self, player: Player, chat_id: int, minute: int, tz: str) -> datetime:
+        """A daily reminder at ``minute`` past midnight in ``tz``; returns the next one."""
+        now = self.quiz.clock()
+        next_run = next_local_time(now, minute, tz)
+
+        def unit(q: Queries) -> None:
+            q.upsert_user(player.id, player.name, now)
+            q.set_reminder(player.id, chat_id, minute, tz)
+            q.set_user_tz(player.id, tz)
+            q.schedule_job(reminder_job_name(player.id), REMINDER_JOB, chat_id, next_run, "{}")
+
+        await self.store.write(unit)
+        return next_run
 
     async def remove_reminder(self, user_id: int) -> bool:
-        async with self.store.transaction() as tx:
-            return await tx.delete_reminder(user_id)
+        def unit(q: Queries) -> bool:
+            q.cancel_job(reminder_job_name(user_id))
+            return q.delete_reminder(user_id)
 
-    async def reminders(self) -> list[Reminder]:
-        return await self.store.reads.reminders()
+        return await self.store.write(unit)
 
-    async def reminder_sent(self, user_id: int) -> None:
-        day = self.quiz.clock().date().isoformat()
-        async with self.store.transaction() as tx:
-            await tx.mark_reminder_sent(user_id, day)
+    async def reminder_due(self, user_id: int) -> tuple[ReminderNudge | None, datetime | None]:
+        """The reminder's time came: schedule tomorrow's (returned), and say what to send:
+        nothing if the user blocked the bot, or has nothing due and no streak to keep."""
+        now = self.quiz.clock()
+
+        def unit(q: Queries) -> tuple[ReminderNudge | None, datetime | None]:
+            reminder = q.get_reminder(user_id)
+            if reminder is None:
+                return None, None
+            following = next_local_time(now, reminder.local_minute, reminder.tz)
+            q.schedule_job(
+                reminder_job_name(user_id), REMINDER_JOB, reminder.chat_id, following, "{}"
+            )
+            user = q.get_user(user_id)
+            today = local_day(now, reminder.tz).isoformat()
+            if user is None or user.blocked or reminder.last_sent_day == today:
+                return None, following
+            activity = scoring.activity_now(user, now)
+            due = q.count_due(user_id, now)
+            if not due and not (activity.streak and not activity.answered_today):
+                return None, following
+            q.mark_reminder_sent(user_id, today)
+            nudge = ReminderNudge(reminder.chat_id, due, activity.streak, activity.answered_today)
+            return nudge, following
+
+        return await self.store.write(unit)
 
     async def user_blocked_bot(self, user_id: int) -> None:
-        """403 from the user's chat: switch reminders off and remember the block."""
+        """403 from the user's chat: nothing the bot starts goes to them until they write."""
         await self.quiz.mark_blocked(user_id)
-        async with self.store.transaction() as tx:
-            await tx.delete_reminder(user_id)
 
     # disputes -----------------------------------------------------------------------------
 
     async def await_dispute(self, player: Player, round_id: int, position: int) -> str | None:
         """The ⚑ button: remember which question the user's next message is about."""
-        rq = await self.store.reads.round_question(round_id, position)
-        round_ = await self.store.reads.get_round(round_id)
-        if rq is None or round_ is None or round_.owner_id != player.id:
-            return None
-        async with self.store.transaction() as tx:
-            await tx.upsert_user(player.id, player.name, self.quiz.clock())
-            await tx.set_pending(player.id, "dispute", rq.question_id, self.quiz.clock())
-        return rq.question_id
+        now = self.quiz.clock()
+
+        def unit(q: Queries) -> str | None:
+            rq = q.round_question(round_id, position)
+            round_ = q.get_round(round_id)
+            if rq is None or round_ is None or round_.owner_id != player.id:
+                return None
+            q.upsert_user(player.id, player.name, now)
+            q.set_pending(player.id, PendingKind.DISPUTE, rq.question_id, now)
+            return rq.question_id
+
+        return await self.store.write(unit)
 
     async def take_dispute_text(self, player: Player, text: str) -> int | None:
         """Store the user's message as a dispute if one was awaited; return its id."""
-        async with self.store.transaction() as tx:
-            pending = await tx.take_pending(player.id)
-            if pending is None or pending.kind != "dispute":
+        now = self.quiz.clock()
+
+        def unit(q: Queries) -> int | None:
+            pending = q.take_pending(player.id)
+            if pending is None or pending.kind is not PendingKind.DISPUTE:
                 return None
-            return await tx.add_dispute(
-                pending.question_id, player.id, text[:MAX_DISPUTE_CHARS], self.quiz.clock()
-            )
+            return q.add_dispute(pending.question_id, player.id, text[:MAX_DISPUTE_CHARS], now)
+
+        return await self.store.write(unit)
 
     async def cancel_pending(self, user_id: int) -> bool:
-        async with self.store.transaction() as tx:
-            return await tx.take_pending(user_id) is not None
+        return await self.store.write(lambda q: q.take_pending(user_id) is not None)
 
-    async def open_disputes(self, limit: int = 20) -> list[Dispute]:
-        return await self.store.reads.open_disputes(limit)
+    async def open_disputes(self, limit: int = 50, offset: int = 0) -> DisputePage:
+        def read(q: Queries) -> DisputePage:
+            return DisputePage(
+                tuple(q.open_disputes(limit, offset)), q.count_open_disputes(), offset
+            )
 
-    async def resolve_dispute(self, dispute_id: int, by_user: int) -> bool:
-        async with self.store.transaction() as tx:
-            return await tx.resolve_dispute(dispute_id, by_user, self.quiz.clock())
+        return await self.store.read(read)
+
+    async def resolve_dispute(
+        self, dispute_id: int, by_user: int, reply: str | None = None
+    ) -> bool:
+        now = self.quiz.clock()
+        return await self.store.write(lambda q: q.resolve_dispute(dispute_id, by_user, now, reply))
 
     # forgetting ---------------------------------------------------------------------------
 
-    async def forget(self, user_id: int) -> None:
-        """Delete every row of the user in one transaction; their points leave every board."""
-        async with self.store.transaction() as tx:
-            await tx.forget_user(user_id)
+    async def forget(self, user_id: int) -> bool:
+        """Delete every row of the user in one transaction; their points leave every board.
+        False if nothing was stored (a second "delete" changes nothing)."""
+        forgotten = await self.store.write(lambda q: q.forget_user(user_id))
         self.quiz.forget_cached(user_id)
+        return forgotten

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from bot.engine.scoring import Activity
 from questions.model import Question
-from storage.models import BoardEntry
+from storage.models import BoardEntry, RoundMode, RoundState
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +19,20 @@ class Player:
 
 
 @dataclass(frozen=True, slots=True)
+class Score:
+    right: int
+    answered: int
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionView:
     round_id: int
     position: int  # 0-based
     total: int
     question: Question
     order: tuple[int, ...]  # bank option index shown at each place
+    mode: RoundMode = RoundMode.QUIZ
+    score: Score = Score(0, 0)  # the round owner's score before this question
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -35,6 +45,10 @@ class QuestionView:
     @property
     def number(self) -> int:
         return self.position + 1
+
+    @property
+    def is_review(self) -> bool:
+        return self.mode is RoundMode.REVIEW
 
 
 class Status(Enum):
@@ -49,11 +63,40 @@ class Status(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class RoundRequest:
+    """What a player asked for: a quiz (all, a topic, a paragraph) or a fixed question list."""
+
+    size: int = 10
+    topic: str | None = None
+    paragraph: int | None = None
+    question_ids: Sequence[str] | None = None  # review, retry, challenge, one shared question
+    mode: RoundMode = RoundMode.QUIZ
+    open_period: int | None = None  # seconds per poll (groups)
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRound:
+    """A round still open in the chat: where it stands."""
+
+    round_id: int
+    position: int
+    total: int
+    mode: RoundMode
+    label: str
+    owner_id: int | None
+
+    @property
+    def number(self) -> int:
+        return self.position + 1
+
+
+@dataclass(frozen=True, slots=True)
 class RoundResultLine:
     player: Player
-    points: int
+    points: int  # right answers in this round
     answered: int
-    time_ms: int
+    time_ms: int  # total answer time of the right answers
     rank: int
 
 
@@ -63,8 +106,15 @@ class RoundSummary:
     total: int
     label: str
     lines: tuple[RoundResultLine, ...]
-    missed: tuple[Question, ...] = ()  # private rounds: the questions the owner got wrong
-    state: str = "finished"
+    missed: tuple[Question, ...] = ()  # private rounds: the owner's wrong answers, in order
+    state: RoundState = RoundState.FINISHED
+    mode: RoundMode = RoundMode.QUIZ
+    points: int = 0  # board points the owner earned in this round (private rounds)
+    next_review: datetime | None = None  # review rounds: when the next card falls due
+
+    @property
+    def perfect(self) -> bool:
+        return bool(self.lines) and not self.missed and self.lines[0].points == self.total
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +126,17 @@ class AnswerOutcome:
     round_finished: bool = False
     next_position: int | None = None
     summary: RoundSummary | None = None
+    score: Score | None = None  # the round owner's score after this answer
+    points: int = 0  # board points this answer earned (0 for a replayed question)
+    activity: Activity | None = None
+    mastered: tuple[int, ...] = ()  # paragraphs this answer made mastered
+    offer_reminder: bool = False  # the first finished round: offer a daily reminder once
 
 
 @dataclass(frozen=True, slots=True)
 class StartOutcome:
     view: QuestionView | None
-    resumed: bool = False
-    already_running: bool = False
+    open_round: OpenRound | None = None  # a round is already open in this chat
     empty: bool = False  # no questions match the request
 
 
@@ -102,16 +156,20 @@ class Profile:
     player: Player
     points: int
     answered: int
-    streak_current: int
-    streak_best: int
+    correct: int
+    activity: Activity
     global_rank: BoardEntry | None
     week_rank: BoardEntry | None
     chat_rank: BoardEntry | None
+    due: int = 0
+    mastered: int = 0
+    paragraphs: int = 0
+    known_share: float = 0.0
     topics: tuple[TopicAccuracy, ...] = field(default_factory=tuple)
 
     @property
     def accuracy(self) -> float:
-        return self.points / self.answered if self.answered else 0.0
+        return self.correct / self.answered if self.answered else 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,19 @@
-"""Build the python-telegram-bot Application: one ordered place for every handler."""
+"""Build the python-telegram-bot Application: one ordered registration of every handler, and
+the lifecycle hooks that own the resources (the database, the engines, the runtime)."""
 
 from __future__ import annotations
 
 import logging
 import random
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
     Defaults,
     MessageHandler,
     TypeHandler,
@@ -23,84 +25,101 @@ from bot.config import Settings
 from bot.engine.clock import Clock, system_clock
 from bot.engine.quiz import QuizEngine
 from bot.engine.study import StudyEngine
-from bot.telegram import admin, basics, groups, quiz, reading, scores, study
-from bot.telegram.common import COMMAND_FILTER, is_private, player_of, reply
+from bot.runtime.core import Runtime
+from bot.runtime.limiter import FairRateLimiter
+from bot.runtime.scheduler import FloodPolicy
+from bot.telegram import (
+    account,
+    basics,
+    disputes,
+    groups,
+    quiz,
+    reading,
+    reminders,
+    scores,
+    study,
+)
+from bot.telegram.common import COMMAND_FILTER
+from bot.telegram.context import SERVICES_KEY, App, BotContext, Services, services_of
 from bot.telegram.errors import on_error
-from bot.telegram.processor import PerChatUpdateProcessor
-from bot.telegram.services import SERVICES_KEY, Context, Services, services
 from questions.loader import load_default_bank
 from questions.model import Bank
 from storage.db import Store
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = Update.ALL_TYPES
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "inline_query",
+    "chosen_inline_result",
+]
+FEATURES = (basics, quiz, groups, reading, scores, study, reminders, disputes, account)
 
 
-async def remember_user(update: Update, context: Context) -> None:
-    """Before any handler: keep the sender's display name current (names on boards)."""
+async def saw_sender(update: Update, context: BotContext) -> None:
+    """Before any handler: whoever writes to us does not block us (creates no rows)."""
     user = update.effective_user
     if user is not None and not user.is_bot:
-        await services(context).quiz.touch_player(player_of(user))
+        await context.quiz.saw_player(user.id)
 
 
-async def unknown_command(update: Update, context: Context) -> None:
-    if is_private(update):
-        await reply(update, "I don't know that command. /help lists what I understand.")
-
-
-def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+def register_handlers(app: App) -> None:
     """Every handler, in the order they are tried (group 0), then the error handler."""
-    app.add_handler(TypeHandler(Update, remember_user), group=-1)
-    for module in (basics, quiz, groups, scores, reading, admin, study):
+    app.add_handler(TypeHandler(Update, saw_sender), group=-1)
+    for module in FEATURES:
         for handler in module.handlers():
             app.add_handler(handler)
-    app.add_handler(MessageHandler(COMMAND_FILTER & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(COMMAND_FILTER & filters.COMMAND, basics.unknown_command))
+    app.add_handler(CallbackQueryHandler(basics.unknown_button))
     app.add_error_handler(on_error)
 
 
-async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-    svc: Services = app.bot_data[SERVICES_KEY]
+def register_work(runtime: Runtime) -> None:
+    """Timed work, by kind (see bot.runtime.jobs); background work yields to replies."""
+    for kind, work in groups.WORK.items():
+        runtime.register(kind, work)
+    for kind, work in reminders.WORK.items():
+        runtime.register(kind, work, background=True)
+
+
+async def post_init(app: App) -> None:
+    svc = services_of(app)
     svc.store = await Store.open(svc.settings.database_url)
-    svc.engine = QuizEngine(svc.bank, svc.store, clock=svc.clock, rng=svc.rng)
-    svc.study_engine = StudyEngine(svc.engine)
-    try:
-        await app.bot.set_my_commands(basics.bot_commands())
-    except TelegramError as exc:  # non-essential: the bot works without the menu
-        log.warning("setMyCommands failed, carrying on: %s", exc)
-    resumed = await groups.resume_group_rounds(app)
-    reminders = await study.restore_reminders(app)
+    svc.quiz = QuizEngine(svc.bank, svc.store, clock=svc.clock, rng=svc.rng)
+    svc.study = StudyEngine(svc.quiz)
+    limiter = app.bot.rate_limiter
+    svc.runtime = Runtime(
+        app,
+        svc.store,
+        svc.settings,
+        svc.clock,
+        allowed_updates=ALLOWED_UPDATES,
+        limiter=limiter if isinstance(limiter, FairRateLimiter) else None,
+        flood=svc.flood,
+        long_poll=svc.long_poll,
+    )
+    register_work(svc.runtime)
+    await basics.set_commands(app.bot)
+    recovered = await groups.recover_rounds(app)
     log.info(
-        "bot started: %d questions, database %s, %d group round(s) resumed, %d reminder(s)",
+        "bot started: %d questions, database %s, %d group round(s) given their timer back",
         len(svc.bank),
-        svc.store.path,
-        resumed,
-        reminders,
+        svc.store.display,
+        recovered,
     )
 
 
-async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    svc: Services = app.bot_data[SERVICES_KEY]
+async def post_shutdown(app: App) -> None:
+    svc = services_of(app)
     if svc.store is not None:
         await svc.store.close()
-        svc.store = svc.engine = None
+        svc.store = svc.quiz = svc.study = None
     log.info("storage closed")
-
-
-def flood_limiter() -> AIORateLimiter:
-    """Telegram's limits: ~30 messages/s overall, 20/min per group.
-
-    A leaky bucket lets its capacity through at once and then its rate, so a 30-per-second
-    bucket can send 60 in one second. Capacity 5 with 25/s stays within 30 in any second;
-    429s that still come are retried after their retry_after, up to 3 times.
-    """
-    return AIORateLimiter(
-        overall_max_rate=5,
-        overall_time_period=0.2,
-        group_max_rate=20,
-        group_time_period=60,
-        max_retries=3,
-    )
 
 
 def build_application(
@@ -112,24 +131,25 @@ def build_application(
     rate_limit: bool = True,
     requests: tuple[BaseRequest, BaseRequest] | None = None,
     timeout: float | None = None,
-    concurrency: int = 64,
-) -> Application:  # type: ignore[type-arg]
-    """The Application; ``requests`` (API calls, getUpdates) replace HTTP in tests and benches.
+    flood: FloodPolicy | None = None,
+    long_poll: int = 10,
+) -> App:
+    """The Application (without PTB's Updater: ``bot.runtime`` fetches and stores updates).
 
-    ``concurrency`` is how many updates of different chats are handled at once (each chat's own
-    updates stay in order); 1 handles every update strictly in arrival order.
+    ``requests`` (API calls, getUpdates) replace HTTP in benchmarks; tests talk HTTP to a
+    fake Bot API through ``settings.api_base_url``.
     """
-    builder = (
+    builder: Any = (
         ApplicationBuilder()
         .token(settings.require_token())
+        .updater(None)
+        .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(flood_limiter())  # type: ignore[arg-type]
-    if concurrency > 1:
-        builder = builder.concurrent_updates(PerChatUpdateProcessor(concurrency))
+        builder = builder.rate_limiter(FairRateLimiter())
     if timeout is not None:
         builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
     if requests is not None:
@@ -137,8 +157,17 @@ def build_application(
     if settings.api_base_url:
         base = settings.api_base_url
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
-    app = builder.build()
-    services = Services(settings, bank or load_default_bank(), clock, rng or random.Random())  # noqa: S311
-    app.bot_data[SERVICES_KEY] = services
+    app: App = builder.build()
+    app.bot_data[SERVICES_KEY] = Services(
+        settings,
+        bank or load_default_bank(),
+        clock,
+        rng or random.Random(),  # noqa: S311 - shuffles options, not secrets
+        flood=flood,
+        long_poll=long_poll,
+    )
     register_handlers(app)
     return app
+
+
+__all__ = ["ALLOWED_UPDATES", "Application", "build_application"]

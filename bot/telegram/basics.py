@@ -1,76 +1,188 @@
-"""/start and /help."""
+"""/start (with its menu and deep links), /help, the menu's screens and the command menus."""
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
-from telegram import BotCommand, Update
-from telegram.ext import BaseHandler
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.telegram.common import command, player_of, reply
-from bot.telegram.services import Context, services
+from bot.engine.views import RoundRequest, Status
+from bot.telegram import callbacks as cb
+from bot.telegram import quiz, reading, render, scores, study
+from bot.telegram.common import (
+    command,
+    is_private,
+    player_of,
+    query_chat,
+    reply,
+    reply_rendered,
+    toast,
+)
+from bot.telegram.context import BotContext
 
-ARTICLE_TITLE = "Belarus and Ukraine after the August 2020 protests"
-ARTICLE_SOURCE = "an Atlantic Council UkraineAlert analysis by Vladislav Davidzon"
+log = logging.getLogger(__name__)
 
-COMMANDS = (
+PRIVATE_COMMANDS = (
+    ("start", "Menu: quiz, review, read, stats"),
     ("quiz", "Start a quiz: /quiz [topic] [n]"),
-    ("read", "Read the article: /read [paragraph]"),
     ("review", "Review the questions that are due"),
-    ("progress", "Your mastery map of the article"),
+    ("read", "Read the article: /read [paragraph]"),
     ("search", "Find paragraphs: /search words"),
+    ("progress", "Your mastery map of the article"),
     ("topics", "Topics and your accuracy"),
-    ("me", "Your points, streak and rank"),
+    ("me", "Your points, streak, goal and rank"),
     ("top", "Scoreboard: /top [week|all]"),
     ("stop", "Stop the current quiz"),
-    ("remind", "Daily review reminder: /remind 08:00 +02:00"),
+    ("remind", "Daily reminder: /remind 8am Europe/Kyiv"),
+    ("goal", "Daily goal: /goal 10"),
     ("forget", "Delete all your data"),
     ("help", "How to play"),
 )
+GROUP_COMMANDS = (
+    ("quiz", "Start a quiz here: /quiz [topic] [n] [Ns]"),
+    ("stop", "Stop the quiz (its starter or an admin)"),
+    ("top", "This chat’s scoreboard: /top [week]"),
+    ("me", "Your points and rank here"),
+    ("read", "Read a paragraph: /read N"),
+    ("help", "How to play"),
+)
+DEEP_LINK = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def bot_commands() -> list[BotCommand]:
-    return [BotCommand(name, description) for name, description in COMMANDS]
+async def set_commands(bot: Any) -> None:
+    """The command menus: everything in private chats, only what works in groups."""
+    try:
+        await bot.set_my_commands(
+            [BotCommand(n, d) for n, d in PRIVATE_COMMANDS], scope=BotCommandScopeAllPrivateChats()
+        )
+        await bot.set_my_commands(
+            [BotCommand(n, d) for n, d in GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
+        )
+    except TelegramError as exc:  # non-essential: the bot works without the menus
+        log.warning("setMyCommands failed, carrying on: %s", exc)
 
 
-def help_text(questions: int, paragraphs: int) -> str:
-    return (
-        f"<b>How to play</b>\n"
-        f"I ask multiple-choice questions about the article <i>{ARTICLE_TITLE}</i> "
-        f"({ARTICLE_SOURCE}). {questions} questions cover its {paragraphs} paragraphs.\n\n"
-        "/quiz — 10 questions; /quiz 5 for five; /quiz TOPIC for one topic\n"
-        "/read N — read paragraph N, with ◀ ▶ to page\n"
-        "/me — your points, accuracy, streak and rank\n"
-        "/top — the scoreboard; /top week for this week (UTC), /top all for all time\n"
-        "/stop — end the current quiz\n\n"
-        "<b>Study</b>\n"
-        "/review — the questions due for review (spaced repetition)\n"
-        "/progress — your mastery map of the article's paragraphs\n"
-        "/search WORDS — find paragraphs; /topics — topics and your accuracy\n"
-        "/remind HH:MM [+HH:MM] — a daily nudge when reviews are due; /remind off\n"
-        "⚑ Challenge under an answer — tell us a question is wrong\n"
-        "/forget — delete everything I store about you\n\n"
-        "<b>Points</b>: 1 per right answer, the same in private chats and in groups, so every "
-        "scoreboard compares like with like. Equal points share a rank; in a group round the "
-        "faster answer breaks a tie. Your daily streak grows with each UTC day you answer.\n\n"
-        "Every answer comes with the paragraph (¶) and the article's own words that prove it."
+async def start_command(update: Update, context: BotContext) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    if not is_private(update):
+        await reply(
+            update,
+            "👋 I run quizzes on one article here: /quiz 5 20s starts five polls of 20 seconds. "
+            "/help lists the rest.",
+        )
+        return
+    payload = (context.args or [""])[0]
+    if payload and DEEP_LINK.fullmatch(payload) and await open_deep_link(update, context, payload):
+        return
+    await show_menu(update, context)
+
+
+async def show_menu(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    profile = await context.quiz.profile(player_of(user))
+    await reply_rendered(
+        update,
+        render.start_message(
+            user.first_name or "there",
+            len(context.bank),
+            context.bank.article.body_count,
+            profile.due,
+            profile.activity,
+        ),
     )
 
 
-async def start_command(update: Update, context: Context) -> None:
-    user = update.effective_user
-    svc = services(context)
-    if user is not None:
-        await svc.quiz.touch_player(player_of(user))
-    greeting = "👋 <b>Welcome!</b> I am a quiz and study bot for one article.\n\n"
-    body = help_text(len(svc.bank), svc.bank.article.body_count)
-    await reply(update, greeting + body + "\n\nReady? Send /quiz.")
+async def open_deep_link(update: Update, context: BotContext, payload: str) -> bool:
+    """``/start quiz``, ``review``, ``progress``, ``read_N``, ``me``, ``top``, ``help``…
+    True when the link opened something; unknown links fall back to the menu."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None  # noqa: S101, PT018
+    if payload == "quiz":
+        await quiz.start_private(context, chat.id, player_of(user), RoundRequest())
+    elif payload == "review":
+        await quiz.start_review(context, chat.id, player_of(user))
+    elif payload == "progress":
+        await study.show_progress(update, context)
+    elif payload == "me":
+        await scores.show_me(update, context)
+    elif payload == "top":
+        await scores.show_top(update, context)
+    elif payload in ("help", "disputes", "forget"):
+        await show_help(update, context)
+    elif (m := re.fullmatch(r"read_(\d{1,3})", payload)) and 1 <= int(m[1]) <= (
+        context.bank.article.citable.stop - 1
+    ):
+        await reading.show_paragraph(update, context, int(m[1]))
+    else:
+        await reply(update, "That link is not one I know (or it expired). Here is the menu:")
+        return False
+    return True
 
 
-async def help_command(update: Update, context: Context) -> None:
-    svc = services(context)
-    await reply(update, help_text(len(svc.bank), svc.bank.article.body_count))
+async def help_command(update: Update, context: BotContext) -> None:
+    await show_help(update, context)
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    await reply_rendered(
+        update,
+        render.help_message(
+            len(context.bank), context.bank.article.body_count, group=not is_private(update)
+        ),
+    )
+
+
+async def screen_pressed(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None  # noqa: S101
+    button = cb.parse(query.data)
+    if not isinstance(button, cb.ScreenButton) or query_chat(query) is None:
+        await toast(query, render.notice(Status.INVALID))
+        return
+    await toast(query)
+    screens = {
+        cb.Screen.MENU: show_menu,
+        cb.Screen.ME: scores.show_me,
+        cb.Screen.TOP: scores.show_top,
+        cb.Screen.HELP: show_help,
+        cb.Screen.PROGRESS: study.show_progress,
+        cb.Screen.TOPICS: study.show_topics,
+    }
+    if button.screen == cb.Screen.READ:
+        await reading.show_paragraph(update, context, 1)
+        return
+    await screens[button.screen](update, context)
+
+
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """A button whose data is none of ours (forged, or from an old version)."""
+    query = update.callback_query
+    if query is not None:
+        log.info("ignored unknown callback data %r", (query.data or "")[:64])
+        await toast(query, render.notice(Status.INVALID))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    if is_private(update):
+        await reply(update, "I don’t know that command. /help lists what I understand.")
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [command("start", start_command), command("help", help_command)]
+    return [
+        command("start", start_command),
+        command("help", help_command),
+        CallbackQueryHandler(screen_pressed, pattern=cb.matches(cb.ScreenButton)),
+    ]

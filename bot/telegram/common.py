@@ -1,4 +1,4 @@
-"""Small helpers shared by the handler modules."""
+"""Small helpers shared by the handler modules: who is asking, replies, toasts, edits."""
 
 from __future__ import annotations
 
@@ -11,15 +11,23 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import CommandHandler, filters
 
 from bot.engine.views import Player
+from bot.telegram import render
+from bot.telegram.context import BotContext
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Update, Any], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+MAX_NAME_STORED = 64
+
+
+def clean(text: str) -> str:
+    """User text safe to store and send: a lone surrogate (invalid UTF-8) becomes "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def player_of(user: User) -> Player:
-    full = user.full_name.strip() or (f"@{user.username}" if user.username else f"user {user.id}")
-    return Player(user.id, full[:64])
+    full = clean(user.full_name).strip() or (f"@{user.username}" if user.username else "")
+    return Player(user.id, (full or f"user {user.id}")[:MAX_NAME_STORED])
 
 
 def is_private(update: Update) -> bool:
@@ -41,28 +49,35 @@ async def reply(
     return await message.reply_text(text, reply_markup=markup, do_quote=False)
 
 
+async def reply_rendered(update: Update, rendered: render.Rendered) -> Message | None:
+    return await reply(update, *rendered)
+
+
 async def toast(query: CallbackQuery, text: str | None = None) -> None:
-    """Answer a button press. Cosmetic: a failure (timeout, 5xx) must not stop the edit that
-    follows, so it is logged and the handler carries on."""
+    """Answer a button press. Cosmetic: a failure (timeout, 5xx, an expired query) must not
+    stop the edit that follows, so it is logged and the handler carries on."""
     try:
-        await query.answer(text)
+        await query.answer(text[: render.MAX_TOAST] if text else None)
     except (TimedOut, NetworkError, BadRequest) as exc:
         log.warning("answerCallbackQuery failed, carrying on: %s", exc)
 
 
 async def edit(
     query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Edit the button's message; an unchanged text or a deleted message is not an error."""
+) -> bool:
+    """Edit the button's message; an unchanged text or a gone message is not an error.
+    Returns False when the message could not be edited."""
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
-        if "not modified" in exc.message.lower():
-            return
-        if "message to edit not found" in exc.message.lower() or "can't be edited" in exc.message:
+        reason = exc.message.lower()
+        if "not modified" in reason:
+            return True
+        if "not found" in reason or "can't be edited" in reason:
             log.info("could not edit message: %s", exc.message)
-            return
+            return False
         raise
+    return True
 
 
 async def edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
@@ -74,9 +89,23 @@ async def edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None)
         log.info("cannot change keyboard: bot blocked")
 
 
+def query_chat(query: CallbackQuery) -> int | None:
+    """The chat a button was pressed in; None for buttons of inline messages."""
+    return query.message.chat.id if query.message is not None else None
+
+
+def deep_link(context: BotContext, payload: str) -> str:
+    return f"https://t.me/{context.bot.username}?start={payload}"
+
+
+async def private_only(update: Update, context: BotContext, what: str, payload: str) -> None:
+    """A private feature asked for in a group: a button to the private chat, no error."""
+    await reply_rendered(update, render.private_only_message(what, deep_link(context, payload)))
+
+
 # Commands count only in new messages: not edits, not forwards, not channel posts.
 COMMAND_FILTER = filters.UpdateType.MESSAGE & ~filters.FORWARDED
 
 
-def command(name: str, callback: Callback) -> CommandHandler[Any, None]:
+def command(name: str, callback: Callback) -> CommandHandler[BotContext, None]:
     return CommandHandler(name, callback, filters=COMMAND_FILTER)

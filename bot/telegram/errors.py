@@ -7,27 +7,28 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.telegram.services import Context, services
+from bot.telegram.context import BotContext
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again."
 
 
-async def _remember_block(update: object, context: Context) -> None:
-    """A 403 in a private chat means the user blocked the bot: stop reminding them."""
+async def _remember_block(update: object, context: BotContext) -> None:
+    """A 403 in a private chat means the user blocked the bot: nothing the bot starts on its
+    own goes to them until they write again."""
     if not isinstance(update, Update) or update.effective_user is None:
         return
     chat = update.effective_chat
     if chat is not None and chat.type != "private":
         return
     try:
-        await services(context).study.user_blocked_bot(update.effective_user.id)
+        await context.study.user_blocked_bot(update.effective_user.id)
     except Exception:
         log.exception("could not record the block")
 
 
-async def on_error(update: object, context: Context) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     if isinstance(error, Forbidden):
         log.info("blocked or removed from a chat: %s", error)

@@ -1,30 +1,62 @@
-"""HTML messages and keyboards. Every piece of user or bank text is escaped here."""
+"""Every message and keyboard the bot sends, in Telegram HTML, within Telegram's limits.
+
+All user and bank text is escaped here. Lengths are checked the way Telegram counts them,
+in UTF-16 code units: 4,096 for a message, 200 for a toast. Long lists are cut only between
+whole entries, never inside markup.
+"""
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.engine.study import Mark, Progress, SearchHit, TopicLine, humanize
+from bot.engine.clock import format_minute, zone_label
+from bot.engine.scoring import Activity
+from bot.engine.search import SearchHit, SearchResult
+from bot.engine.study import DisputePage, Mark, Progress, TopicLine, humanize
 from bot.engine.views import (
     AnswerOutcome,
     Board,
+    OpenRound,
     PollResult,
     Profile,
     QuestionView,
+    RoundRequest,
     RoundSummary,
     Status,
 )
+from bot.telegram import callbacks as cb
 from questions.model import Article, Bank, Question
-from storage.models import BoardEntry, Dispute
+from storage.models import BoardEntry, Dispute, Reminder, RoundMode, RoundState
 
-MAX_TEXT = 4096  # Telegram's limit for a message text
-MAX_TOAST = 200  # ... and for an answerCallbackQuery text
+MAX_TEXT = 4096
+MAX_TOAST = 200
 MAX_NAME = 32
 LETTERS = "ABCDEFGHIJ"
+ARTICLE = "an Atlantic Council UkraineAlert analysis by Vladislav Davidzon"
+ARTICLE_SUBJECT = "Belarus–Ukraine relations after the August 2020 protests"
+SEARCH_PAGE = 10
+DEFAULT_SIZE = 10
+DISPUTE_NOTE_CHARS = 300
+
+Rendered = tuple[str, InlineKeyboardMarkup | None]
+
+TOASTS: dict[Status, str] = {
+    Status.UNKNOWN_ROUND: "This quiz no longer exists. Tap ▶️ Quiz in /start for a new one.",
+    Status.NOT_YOURS: "This is someone else's quiz. Send /quiz to start your own.",
+    Status.ROUND_OVER: "This quiz is over. Send /quiz to play again.",
+    Status.STALE: "That question has moved on.",
+    Status.ALREADY_ANSWERED: "You already answered this one.",
+    Status.INVALID: "That button is not valid any more.",
+    Status.CLOSED: "This question is closed.",
+}
+
+
+# primitives ---------------------------------------------------------------------------------
 
 
 def escape(text: str) -> str:
@@ -32,33 +64,47 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-Rendered = tuple[str, InlineKeyboardMarkup | None]
+def utf16_len(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
-TOASTS: dict[Status, str] = {
-    Status.UNKNOWN_ROUND: "This quiz no longer exists. Send /quiz to start a new one.",
-    Status.NOT_YOURS: "This is someone else's quiz. Send /quiz to start your own.",
-    Status.ROUND_OVER: "This quiz is over. Send /quiz to play again.",
-    Status.STALE: "That question has moved on.",
-    Status.ALREADY_ANSWERED: "You already answered this one.",
-    Status.INVALID: "That is not one of the options.",
-    Status.CLOSED: "This question is closed.",
-}
+
+def flatten(text: str) -> str:
+    """One line: runs of whitespace (newlines, tabs) become single spaces."""
+    return " ".join(text.split())
+
+
+def shorten(text: str, limit: int) -> str:
+    text = flatten(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def name(text: str) -> str:
-    """A user's display name, shortened and escaped for HTML."""
-    text = " ".join(text.split()) or "?"
-    if len(text) > MAX_NAME:
-        text = text[: MAX_NAME - 1] + "…"
-    return escape(text)
+    """A user's display name, on one line, shortened and escaped for HTML."""
+    return escape(shorten(text, MAX_NAME) or "?")
 
 
 def fit(text: str, limit: int = MAX_TEXT) -> str:
-    """Last line of defence: cut at a line break so no HTML tag is split."""
-    if len(text) <= limit:
+    """Last line of defence: keep whole lines, with every tag closed, up to the limit."""
+    if utf16_len(text) <= limit:
         return text
-    cut = text.rfind("\n", 0, limit - 2)
-    return text[: cut if cut > 0 else limit - 2] + "\n…"
+    kept: list[str] = []
+    size = utf16_len("\n…")
+    for line in text.split("\n"):
+        cost = utf16_len(line) + 1
+        if size + cost > limit:
+            break
+        kept.append(line)
+        size += cost
+    while kept and _open_tags("\n".join(kept)):
+        kept.pop()
+    return "\n".join(kept) + "\n…"
+
+
+def _open_tags(text: str) -> bool:
+    opened = len(re.findall(r"<(b|i|s|u|code|blockquote|a)[ >]", text))
+    closed = len(re.findall(r"</(b|i|s|u|code|blockquote|a)>", text))
+    return opened != closed
 
 
 def notice(status: Status) -> str:
@@ -66,86 +112,309 @@ def notice(status: Status) -> str:
     return TOASTS.get(status, "Sorry, that did not work.")[:MAX_TOAST]
 
 
-def _keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup | None:
-    rows = tuple(row for row in rows if row)
-    return InlineKeyboardMarkup(rows) if rows else None
+def keyboard(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup | None:
+    kept = tuple(tuple(row) for row in rows if row)
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+def button(text: str, data: cb.Button) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data.data)
+
+
+def url_button(text: str, url: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, url=url)
+
+
+def chunks(
+    buttons: Sequence[InlineKeyboardButton], width: int
+) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def QUIZ_BUTTON() -> InlineKeyboardButton:  # noqa: N802 - reads like the constant it is
+    return button("▶️ Quiz", cb.StartButton(cb.Ask.QUIZ, DEFAULT_SIZE))
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+# menus and help -------------------------------------------------------------------------------
+
+
+def start_message(
+    first_name: str, questions: int, paragraphs: int, due: int, activity: Activity
+) -> Rendered:
+    lines = [
+        f"👋 <b>Hi {name(first_name)}!</b> I quiz you on one article and help you remember it.",
+        f"📰 {escape(ARTICLE)}, on {escape(ARTICLE_SUBJECT)}.",
+        f"Every answer is cited with the article’s own words: {questions} questions, "
+        f"{paragraphs} paragraphs.",
+    ]
+    status = streak_line(activity)
+    if due:
+        status = (status + " · " if status else "") + f"🔁 {plural(due, 'review')} due"
+    if status:
+        lines.append(status)
+    return "\n".join(lines), menu_keyboard(due)
+
+
+def menu_keyboard(due: int) -> InlineKeyboardMarkup | None:
+    review = f"🔁 Review ({due})" if due else "🔁 Review"
+    return keyboard(
+        [QUIZ_BUTTON(), button(review, cb.StartButton(cb.Ask.REVIEW))],
+        [
+            button("📖 Read", cb.ScreenButton(cb.Screen.READ)),
+            button("📊 Me", cb.ScreenButton(cb.Screen.ME)),
+            button("🏆 Top", cb.ScreenButton(cb.Screen.TOP)),
+        ],
+        [button("❓ Help", cb.ScreenButton(cb.Screen.HELP))],
+    )
+
+
+def help_message(questions: int, paragraphs: int, *, group: bool = False) -> Rendered:
+    text = (
+        "<b>How to play</b>\n"
+        f"I ask multiple-choice questions about {escape(ARTICLE)}, on "
+        f"{escape(ARTICLE_SUBJECT)}: {questions} questions on its {paragraphs} paragraphs. "
+        "Tap an option (or type its letter or number). After each answer: the right option, "
+        "why, and the paragraph (¶) with the article’s own words.\n\n"
+        "/quiz — 10 questions · /quiz 5 — five · /quiz TOPIC — one topic (/topics)\n"
+        "/read N — read paragraph N · /search WORDS — find paragraphs "
+        '(<code>word*</code> for a prefix, "quotes" for a phrase)\n'
+        "/me — points, streak, goal, ranks · /top — the scoreboard (/top week, /top all)\n"
+        "/stop — end the current quiz\n\n"
+        "<b>Study</b>\n"
+        "/review — questions due for review (spaced repetition)\n"
+        "/progress — your mastery map of the paragraphs · /topics — topics and accuracy\n"
+        "/remind 8am Europe/Kyiv — a daily nudge in your time zone · /remind off\n"
+        "/goal N — your daily goal (default 10 answers)\n"
+        "⚑ Challenge under an answer — tell the bank keepers a question is wrong\n"
+        "/forget — delete everything I store about you\n\n"
+        "<b>Groups</b>\n"
+        "/quiz 5 20s — five quiz polls of 20 seconds · /stop — end it (starter or admin)\n"
+        "/top — this chat’s board · /top week — this chat’s week\n\n"
+        "<b>Points</b>: a right answer earns 1 point on each board — once per question: the "
+        "all-time board once ever, a weekly board once per week, a chat’s board once per chat. "
+        "Reviews and replays train your memory but add no points. Equal points share a rank; "
+        "the faster total answer time is listed first.\n"
+        "<b>Streak</b>: 🔥 grows with each day (in your time zone) with at least one answer."
+    )
+    if group:
+        return text, None
+    return text, keyboard([QUIZ_BUTTON(), button("🏠 Menu", cb.ScreenButton(cb.Screen.MENU))])
+
+
+def private_only_message(what: str, url: str) -> Rendered:
+    return (
+        f"{escape(what)} works in a private chat with me.",
+        keyboard([url_button("💬 Open private chat", url)]),
+    )
+
+
+# questions and feedback -----------------------------------------------------------------------
+
+
+def round_word(mode: RoundMode) -> str:
+    return "Review" if mode is RoundMode.REVIEW else "Question"
 
 
 def question_message(view: QuestionView) -> Rendered:
     q = view.question
-    lines = [f"<b>Question {view.number}/{view.total}</b> · <i>{escape(q.topic)}</i>", ""]
-    lines.append(escape(q.question))
-    lines.append("")
+    head = f"<b>{round_word(view.mode)} {view.number}/{view.total}</b>"
+    if view.score.answered:
+        head += f" · Score {view.score.right}/{view.score.answered}"
+    lines = [f"{head} · <i>{escape(q.topic)}</i>", "", escape(q.question), ""]
     lines += [f"<b>{LETTERS[i]}.</b> {escape(option)}" for i, option in enumerate(view.options)]
     buttons = [
-        InlineKeyboardButton(
-            LETTERS[i], callback_data=f"quiz:a:{view.round_id}:{view.position}:{i}"
-        )
+        button(LETTERS[i], cb.AnswerButton(view.round_id, view.position, i))
         for i in range(len(view.options))
     ]
-    return fit("\n".join(lines)), _keyboard(buttons)
+    return fit("\n".join(lines)), keyboard(*chunks(buttons, 5))
+
+
+_REFERENCE = re.compile(r"\s*\(¶\d+(?:[,–-] ?¶?\d+)*\)\.?$")
+
+
+def explanation(q: Question) -> str:
+    """The explanation without its trailing (¶N): the citation line gives the paragraph."""
+    return _REFERENCE.sub(".", q.explanation).replace("..", ".")
 
 
 def citation(q: Question) -> str:
     return f"📖 {q.citation}: <blockquote>{escape(q.quote)}</blockquote>"
 
 
-def read_button(number: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(f"📖 Read ¶{number}", callback_data=f"read:o:{number}")
+def streak_line(activity: Activity | None) -> str:
+    if activity is None or not activity.streak:
+        return ""
+    line = f"🔥 {plural(activity.streak, 'day')} streak"
+    if not activity.answered_today:
+        line += " — answer one today to keep it"
+    return line
 
 
-def feedback_message(outcome: AnswerOutcome) -> Rendered:
-    assert outcome.view is not None  # noqa: S101 - only OK outcomes are rendered
+def goal_line(activity: Activity | None) -> str:
+    if activity is None:
+        return ""
+    if activity.today >= activity.goal:
+        return f"🎯 today {activity.today}/{activity.goal} ✅"
+    return f"🎯 today {activity.today}/{activity.goal}"
+
+
+def feedback_message(outcome: AnswerOutcome, now: datetime) -> Rendered:
+    """The answer's verdict, why, and the cited quote; after a round's last question it
+    ends with the round's recap and the next steps."""
+    assert outcome.view is not None  # noqa: S101 - only answered outcomes are rendered
     view, q = outcome.view, outcome.view.question
     verdict = "✅ <b>Correct!</b>" if outcome.correct else "❌ <b>Not quite.</b>"
-    lines = [f"{verdict}  <i>Question {view.number}/{view.total}</i>", "", escape(q.question), ""]
-    if not outcome.correct and outcome.chosen is not None:
-        lines.append(f"Your answer: <s>{escape(q.options[outcome.chosen])}</s>")
-    lines += [
-        f"Right answer: <b>{escape(q.correct_option)}</b>",
-        "",
-        escape(q.explanation),
-        "",
-        citation(q),
-    ]
+    where = f"{round_word(view.mode)} {view.number}/{view.total}"
+    if outcome.score is not None:
+        where += f" · Score {outcome.score.right}/{outcome.score.answered}"
+    lines = [f"{verdict}  <i>{where}</i>", "", escape(q.question), ""]
+    if not outcome.correct:
+        if outcome.chosen is not None:
+            lines.append(f"Your answer: <s>{escape(q.options[outcome.chosen])}</s>")
+        lines.append(f"Right answer: <b>{escape(q.correct_option)}</b>")
+    else:
+        lines.append(f"<b>{escape(q.correct_option)}</b>")
+    lines += ["", escape(explanation(q)), "", citation(q)]
+    extras = []
+    if outcome.correct:
+        extras.append("+1 point" if outcome.points else "no new point (earned before)")
+    if outcome.activity is not None and outcome.summary is None:
+        extras += [x for x in (streak_line(outcome.activity), goal_line(outcome.activity)) if x]
+    if extras:
+        lines += ["", " · ".join(extras)]
+    for number in outcome.mastered:
+        lines.append(f"{Mark.MASTERED} <b>¶{number} mastered!</b>")
+    if outcome.activity is not None and outcome.activity.goal_reached_now:
+        lines.append("🎉 Daily goal reached!")
     row: list[InlineKeyboardButton] = []
     if outcome.next_position is not None:
-        row.append(
-            InlineKeyboardButton(
-                "Next ▶", callback_data=f"quiz:n:{view.round_id}:{outcome.next_position}"
-            )
-        )
-    if outcome.summary is not None:
-        lines += ["", "━━━━━━━━━━", summary_message(outcome.summary)]
-    row.append(read_button(q.paragraph))
-    challenge = InlineKeyboardButton(
-        "⚑ Challenge", callback_data=f"chal:{view.round_id}:{view.position}"
+        row.append(button("Next ▶", cb.NextButton(view.round_id, outcome.next_position)))
+    row.append(
+        button(f"📖 Read ¶{q.paragraph}", cb.ReadButton(q.paragraph, view.round_id, view.position))
     )
-    more = []
-    if outcome.summary is not None:  # the round is over: offer the next step
-        more.append(InlineKeyboardButton("🎯 New questions", callback_data="quiz:new"))
-    return fit("\n".join(lines)), _keyboard(row, [challenge], more)
+    row.append(button("⚑ Challenge", cb.DisputeButton(view.round_id, view.position)))
+    rows = [row]
+    if outcome.summary is not None:
+        lines += ["", "━━━━━━━━━━", *recap_lines(outcome.summary, outcome.activity, now)]
+        if outcome.offer_reminder and outcome.status is Status.OK:
+            lines += ["", REMINDER_OFFER]
+        rows += recap_rows(outcome.summary, offer_reminder=outcome.offer_reminder)
+    return fit("\n".join(lines)), keyboard(*rows)
 
 
-def summary_message(summary: RoundSummary) -> str:
-    if not summary.lines:
-        return "The quiz ended before anyone answered. Send /quiz to start again."
-    mine = summary.lines[0]
-    what = f" on {escape(summary.label)}" if summary.label else ""
-    verb = "stopped" if summary.state == "stopped" else "complete"
-    lines = [
-        f"🏁 <b>Quiz{what} {verb}</b>: {mine.points} of {mine.answered} right "
-        f"({mine.points} point{'s' if mine.points != 1 else ''}).",
-    ]
+REMINDER_OFFER = "⏰ Want a daily nudge to keep your streak? One tap:"
+
+
+def recap_lines(summary: RoundSummary, activity: Activity | None, now: datetime) -> list[str]:
+    """The end of a private round: the score, and each missed question's right answer."""
+    mine = summary.lines[0] if summary.lines else None
+    right, answered = (mine.points, mine.answered) if mine else (0, 0)
+    what = "Review" if summary.mode is RoundMode.REVIEW else "Quiz"
+    if summary.label and summary.mode is not RoundMode.REVIEW:
+        what += f" on {escape(summary.label)}"
+    verb = "stopped" if summary.state is RoundState.STOPPED else "complete"
+    head = f"🏁 <b>{what} {verb}</b> · {right}/{answered} right"
+    if summary.mode is not RoundMode.REVIEW:
+        head += f" · +{plural(summary.points, 'point')}"
+    lines = [head]
+    if summary.perfect:
+        lines.append("🌟 Perfect round!")
+    if summary.mode is RoundMode.REVIEW and summary.next_review is not None:
+        lines.append(f"Next review in {humanize(summary.next_review - now)}.")
+    extras = [x for x in (streak_line(activity), goal_line(activity)) if x]
+    if extras:
+        lines.append(" · ".join(extras))
     if summary.missed:
-        lines += ["", "To review:"]
-        lines += [f"• {escape(q.question)} — {q.citation}" for q in summary.missed[:10]]
-    lines += ["", "/quiz plays again · /me shows your stats · /top the scoreboard"]
-    return fit("\n".join(lines))
+        lines += ["", f"<b>Missed ({len(summary.missed)})</b>"]
+        for q in summary.missed[:10]:
+            lines.append(
+                f"• {escape(shorten(q.question, 120))} → <b>{escape(q.correct_option)}</b> "
+                f"({q.citation})"
+            )
+        if len(summary.missed) > 10:
+            lines.append(f"… and {len(summary.missed) - 10} more")
+    return lines
+
+
+def recap_rows(
+    summary: RoundSummary, *, offer_reminder: bool = False
+) -> list[list[InlineKeyboardButton]]:
+    first: list[InlineKeyboardButton] = []
+    if summary.missed:
+        first.append(
+            button("🔁 Retry my mistakes", cb.StartButton(cb.Ask.RETRY, summary.round_id))
+        )
+    first.append(button("🎯 New quiz", cb.StartButton(cb.Ask.QUIZ, DEFAULT_SIZE)))
+    rows = [first, [button("📊 My stats", cb.ScreenButton(cb.Screen.ME))]]
+    if offer_reminder:
+        rows.append(reminder_choices())
+    return rows
+
+
+def recap_message(summary: RoundSummary, activity: Activity | None, now: datetime) -> Rendered:
+    return fit("\n".join(recap_lines(summary, activity, now))), keyboard(*recap_rows(summary))
+
+
+def reminder_choices() -> list[InlineKeyboardButton]:
+    return [
+        button("🌅 08:00", cb.ReminderButton(8 * 60)),
+        button("🌙 20:00", cb.ReminderButton(20 * 60)),
+        button("🕐 Pick a time", cb.ReminderButton(cb.ReminderButton.PICK)),
+    ]
+
+
+def hour_choices() -> InlineKeyboardMarkup | None:
+    hours = [6, 7, 8, 9, 10, 12, 14, 17, 18, 19, 20, 21, 22]
+    buttons = [button(f"{h:02d}:00", cb.ReminderButton(h * 60)) for h in hours]
+    return keyboard(*chunks(buttons, 4))
+
+
+def request_label(request: RoundRequest) -> str:
+    if request.mode is RoundMode.REVIEW:
+        return "🆕 Start the review"
+    if request.mode is RoundMode.RETRY:
+        return "🆕 Retry my mistakes"
+    if request.paragraph is not None:
+        return f"🆕 New quiz on ¶{request.paragraph}"
+    if request.topic is not None:
+        return f"🆕 New {request.size}-question {request.topic} quiz"
+    return f"🆕 New {request.size}-question quiz"
+
+
+def open_round_message(open_round: OpenRound, new: cb.StartButton, new_label: str) -> Rendered:
+    what = "review" if open_round.mode is RoundMode.REVIEW else "quiz"
+    text = (
+        f"You have a {what} open (question {open_round.number}/{open_round.total}). "
+        "Continue it, or end it and start the new one?"
+    )
+    return text, keyboard(
+        [button("▶ Continue", cb.ContinueButton(open_round.round_id)), button(new_label, new)]
+    )
+
+
+def stopped_message(summary: RoundSummary | None, now: datetime) -> Rendered:
+    if summary is None or not summary.lines:
+        return "The quiz is over. Tap ▶️ Quiz for a new one.", keyboard([QUIZ_BUTTON()])
+    return recap_message(summary, None, now)
+
+
+# group rounds ---------------------------------------------------------------------------------
 
 
 def _seconds(ms: int) -> str:
     return f"{ms / 1000:.1f} s"
+
+
+def group_intro_message(total: int, seconds: int, topic: str | None) -> str:
+    on = f" on <i>{escape(topic)}</i>" if topic else ""
+    return (
+        f"🎯 <b>Quiz{on}</b>: {plural(total, 'question')}, {seconds} s each. Tap an option in "
+        "each poll: 1 point per right answer (once per question per board). /stop ends it."
+    )
 
 
 def poll_result_message(result: PollResult, shown: int = 10) -> str:
@@ -162,112 +431,171 @@ def poll_result_message(result: PollResult, shown: int = 10) -> str:
         lines.append(f"Nobody of {result.answered} got this one.")
     else:
         lines.append("Nobody answered this one.")
-    lines += ["", escape(q.explanation), "", citation(q)]
+    lines += ["", escape(explanation(q)), "", citation(q)]
     return fit("\n".join(lines))
 
 
+def _medal(rank: int) -> str:
+    return "🥇🥈🥉"[rank - 1] if rank <= 3 else f"{rank}."
+
+
 def round_table_message(summary: RoundSummary) -> str:
-    verb = "stopped" if summary.state == "stopped" else "over"
+    verb = "stopped" if summary.state is RoundState.STOPPED else "over"
     lines = [f"🏁 <b>Quiz {verb}</b> — final table", ""]
     if not summary.lines:
         lines.append("Nobody answered. /quiz starts a new one.")
         return "\n".join(lines)
     for line in summary.lines[:20]:
-        star = "🥇🥈🥉"[line.rank - 1] if line.rank <= 3 else f"{line.rank}."
         lines.append(
-            f"{star} {name(line.player.name)} — <b>{line.points}</b>/{line.answered}"
-            f" ({_seconds(line.time_ms)})"
+            f"{_medal(line.rank)} {name(line.player.name)} — <b>{line.points}</b>/{line.answered}"
+            f" · {_seconds(line.time_ms)}"
         )
     if len(summary.lines) > 20:
         lines.append(f"+{len(summary.lines) - 20} more")
-    lines += ["", "1 point per right answer; time breaks ties. /top shows this chat's board."]
+    lines += [
+        "",
+        "Right answers/answered · total time of the right answers. Equal points share a "
+        "rank; the faster time is listed first. /top shows this chat’s board.",
+    ]
     return fit("\n".join(lines))
+
+
+# scoreboards and stats ------------------------------------------------------------------------
 
 
 def _entry_line(entry: BoardEntry, me: int) -> str:
     marker = " ← you" if entry.user_id == me else ""
-    star = "🥇🥈🥉"[entry.rank - 1] if entry.rank <= 3 else f"{entry.rank}."
-    return f"{star} {name(entry.name)} — <b>{entry.points}</b>{marker}"
+    return f"{_medal(entry.rank)} {name(entry.name)} — <b>{entry.points}</b>{marker}"
 
 
-def board_message(board: Board, me: int) -> str:
+def board_message(board: Board, me: int, *, group: bool = False) -> Rendered:
     lines = [f"🏆 <b>Scoreboard · {escape(board.title)}</b>", ""]
     if not board.top:
         lines.append("Nobody has scored here yet. Send /quiz to be the first!")
-        return "\n".join(lines)
-    lines += [_entry_line(entry, me) for entry in board.top]
-    if board.me is not None:
-        lines += ["…", _entry_line(board.me, me)]
-    lines += [
-        "",
-        f"{board.players} player{'s' if board.players != 1 else ''} · 1 point per right "
-        "answer; equal points share a rank.",
-    ]
-    return fit("\n".join(lines))
+    else:
+        lines += [_entry_line(entry, me) for entry in board.top]
+        if board.me is not None:
+            lines += ["…", _entry_line(board.me, me)]
+        lines += [
+            "",
+            f"{plural(board.players, 'player')} · 1 point per question per board; equal "
+            "points share a rank, the faster total time is listed first.",
+        ]
+    if group:
+        return fit("\n".join(lines)), None
+    return fit("\n".join(lines)), keyboard(
+        [QUIZ_BUTTON(), button("📊 Me", cb.ScreenButton(cb.Screen.ME))]
+    )
 
 
 def bar(share: float, width: int = 6) -> str:
-    filled = round(share * width)
+    filled = round(max(0.0, min(share, 1.0)) * width)
     return "▓" * filled + "░" * (width - filled)
 
 
-def profile_message(profile: Profile) -> str:
+def profile_message(profile: Profile, *, group: bool = False) -> Rendered:
     p = profile
     lines = [f"👤 <b>{name(p.player.name)}</b>", ""]
     if not p.answered:
-        lines.append("No answers yet. Send /quiz to start!")
-        return "\n".join(lines)
-    lines += [
-        f"Points: <b>{p.points}</b> · answered {p.answered} · accuracy {p.accuracy:.0%}",
-        f"Daily streak: {p.streak_current} (best {p.streak_best})",
-    ]
+        lines.append("No answers yet. Tap ▶️ Quiz to start!")
+        return "\n".join(lines), None if group else keyboard([QUIZ_BUTTON()])
+    lines.append(f"Points: <b>{p.points}</b> · answered {p.answered} · accuracy {p.accuracy:.0%}")
+    streak = streak_line(p.activity) or "🔥 no streak yet — answer one today to start"
+    lines.append(f"{streak} (best {p.activity.best})")
+    lines.append(goal_line(p.activity) + " (daily goal: /goal N)")
+    lines.append(
+        f"🗺 Mastered {p.mastered} of {p.paragraphs} paragraphs · {p.known_share:.0%} of the "
+        "article’s questions known"
+    )
+    if p.due:
+        lines.append(f"🔁 {plural(p.due, 'review')} due now")
     ranks = [("global", p.global_rank), ("this week", p.week_rank), ("this chat", p.chat_rank)]
     shown = [f"#{entry.rank} {label}" for label, entry in ranks if entry is not None]
     if shown:
-        lines.append("Rank: " + " · ".join(shown))
+        lines.append("🏆 Rank: " + " · ".join(shown))
     if p.topics:
         lines += ["", "<b>By topic</b>"]
         lines += [
             f"<code>{bar(t.accuracy)}</code> {t.accuracy:.0%} {escape(t.topic)} ({t.answered})"
             for t in p.topics
         ]
-    return fit("\n".join(lines))
+    if group:
+        return fit("\n".join(lines)), None
+    first = [button(f"🔁 Review {p.due} due", cb.StartButton(cb.Ask.REVIEW))] if p.due else []
+    first.append(button("🗺 Progress", cb.ScreenButton(cb.Screen.PROGRESS)))
+    return fit("\n".join(lines)), keyboard(
+        first, [button("🏆 Top", cb.ScreenButton(cb.Screen.TOP)), QUIZ_BUTTON()]
+    )
 
 
-def paragraph_message(article: Article, number: int) -> Rendered:
+# reading and search ---------------------------------------------------------------------------
+
+
+def paragraph_message(
+    article: Article,
+    number: int,
+    *,
+    round_id: int = 0,
+    position: int = 0,
+    next_position: int | None = None,
+    private: bool = True,
+) -> Rendered:
+    """A paragraph with ◀ ▶; opened from a feedback message (``round_id``), it keeps the way
+    back to the round: ↩ to the answer, and Next ▶ when the round waits for it."""
     last = article.citable.stop - 1
     text = f"📖 <b>¶{number} of {last}</b>\n\n{escape(article.paragraph(number))}"
     nav: list[InlineKeyboardButton] = []
     if number > 1:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"read:{number - 1}"))
+        nav.append(button("◀", cb.ReadButton(number - 1, round_id, position)))
     if number < last:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"read:{number + 1}"))
-    quiz_me = []
-    if number <= article.body_count:
-        quiz_me.append(
-            InlineKeyboardButton("🎯 Quiz me on this", callback_data=f"quiz:p:{number}")
-        )
-    return fit(text), _keyboard(nav, quiz_me)
+        nav.append(button("▶", cb.ReadButton(number + 1, round_id, position)))
+    rows = [nav]
+    if round_id:
+        back = [button(f"↩ Back to question {position + 1}", cb.BackButton(round_id, position))]
+        if next_position is not None:
+            back.append(button("Next ▶", cb.NextButton(round_id, next_position)))
+        rows.append(back)
+    elif private and number <= article.body_count:
+        rows.append([button("🎯 Quiz me on this", cb.StartButton(cb.Ask.PARAGRAPH, number))])
+    return fit(text), keyboard(*rows)
 
 
-def search_message(query: str, hits: Sequence[SearchHit]) -> Rendered:
-    if not hits:
+SEARCH_HEADER = re.compile(r"for “(.*)”", re.S)
+
+
+def search_message(result: SearchResult, offset: int = 0) -> Rendered:
+    query = flatten(result.query)
+    if not result.hits:
         return (
-            f"No paragraph contains “{escape(query[:60])}”. Try fewer or shorter words "
-            "(e.g. a name like <i>Bukonkin</i>), or page through the article with /read.",
+            f"🔎 No paragraph has “{escape(query)}”. Words match whole (Lukashenka also finds "
+            "Lukashenka’s); try <code>word*</code> for a prefix, fewer words, or /read.",
             None,
         )
-    lines = [
-        f"🔎 <b>{len(hits)} paragraph{'s' if len(hits) != 1 else ''}</b> for “"
-        f"{escape(query[:60])}”:",
-        "",
+    page = result.page(offset, SEARCH_PAGE)
+    first, last = offset + 1, offset + len(page)
+    count = plural(result.total, "paragraph")
+    head = f"🔎 <b>{count}</b>"
+    if result.total > SEARCH_PAGE:
+        head += f", showing {first}–{last}"
+    lines = [f"{head} for “{escape(query)}”", ""]
+    for hit in page:
+        lines += [f"<b>¶{hit.paragraph}</b> {snippet(hit)}", ""]
+    buttons = [
+        button(f"📖 ¶{hit.paragraph}", cb.OpenParagraphButton(hit.paragraph)) for hit in page
     ]
-    for hit in hits:
-        lines.append(f"<b>¶{hit.paragraph}</b> {snippet(hit)}")
-        lines.append("")
-    buttons = [read_button(hit.paragraph) for hit in hits]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    return fit("\n".join(lines).rstrip()), _keyboard(*rows)
+    rows = chunks(buttons, 5)
+    if last < result.total:
+        rows.append([button(f"More ({result.total - last}) ▶", cb.SearchMoreButton(last))])
+    return fit("\n".join(lines).rstrip()), keyboard(*rows)
+
+
+def query_of(message_text: str | None) -> str | None:
+    """The query a search message was for (its header says ``for “…”``)."""
+    if not message_text:
+        return None
+    first = message_text.split("\n", 1)[0]
+    match = SEARCH_HEADER.search(first)
+    return match[1] if match else None
 
 
 def snippet(hit: SearchHit, context: int = 60) -> str:
@@ -280,12 +608,16 @@ def snippet(hit: SearchHit, context: int = 60) -> str:
     for match_start, match_end in hit.spans:
         if match_end <= start or match_start >= end:
             continue
-        s, e = max(match_start, start), min(match_end, end)
+        s, e = max(match_start, start, cursor), min(match_end, end)
+        if s >= e:
+            continue
         parts += [escape(hit.text[cursor:s]), f"<b>{escape(hit.text[s:e])}</b>"]
         cursor = e
     parts += [escape(hit.text[cursor:end]), "…" if end < len(hit.text) else ""]
     return "".join(parts)
 
+
+# study ----------------------------------------------------------------------------------------
 
 PROGRESS_LEGEND = (
     f"{Mark.MASTERED} mastered · {Mark.LEARNING} learning · {Mark.WEAK} missed last time · "
@@ -308,28 +640,34 @@ def progress_message(progress: Progress, article: Article) -> Rendered:
         f"(<code>{bar(share)}</code> {share:.0%})"
     )
     if not progress.started:
-        lines += ["", "Nothing studied yet: /read 1 to start reading, or /quiz to start."]
-        return "\n".join(lines), None
+        lines += ["", "Nothing studied yet: start with a quiz, or read ¶1."]
+        return "\n".join(lines), keyboard([QUIZ_BUTTON(), button("📖 Read ¶1", cb.ReadButton(1))])
     if progress.due:
-        lines.append(f"{progress.due} review{'s' if progress.due != 1 else ''} due now: /review")
+        lines.append(f"🔁 {plural(progress.due, 'review')} due now")
     weakest = progress.weakest()
-    buttons = []
+    rows: list[list[InlineKeyboardButton]] = []
     if weakest:
         lines += ["", "<b>Weakest paragraphs</b>"]
+        quiz_me = []
         for p in weakest:
             words = " ".join(article.paragraph(p.paragraph).split()[:7])
             lines.append(f"{p.mark} ¶{p.paragraph} ({p.known}/{p.questions}) {escape(words)}…")
-            buttons.append(read_button(p.paragraph))
-    lines.append("")
-    lines.append(
-        "<i>Mastered: every question of the paragraph answered right last time and "
-        "not due for review.</i>"
-    )
-    return fit("\n".join(lines)), _keyboard(buttons)
+            quiz_me.append(
+                button(f"🎯 ¶{p.paragraph}", cb.StartButton(cb.Ask.PARAGRAPH, p.paragraph))
+            )
+        rows.append(quiz_me)
+    if progress.due:
+        rows.append([button(f"🔁 Review ({progress.due})", cb.StartButton(cb.Ask.REVIEW))])
+    lines += [
+        "",
+        "<i>Mastered: every question of the paragraph answered right last time and not due "
+        "for review. 🎯 quizzes you on that paragraph.</i>",
+    ]
+    return fit("\n".join(lines)), keyboard(*rows)
 
 
-def topics_message(topics: Sequence[TopicLine]) -> str:
-    lines = ["📚 <b>Topics</b> — /quiz TOPIC [n] quizzes one", ""]
+def topics_message(topics: Sequence[TopicLine], *, private: bool = True) -> Rendered:
+    lines = ["📚 <b>Topics</b> — tap one for a quiz on it", ""]
     for t in topics:
         mine = (
             f"<code>{bar(t.correct / t.answered)}</code> {t.correct / t.answered:.0%} of "
@@ -337,31 +675,100 @@ def topics_message(topics: Sequence[TopicLine]) -> str:
             if t.answered
             else "not tried yet"
         )
-        lines.append(f"<b>{escape(t.topic)}</b> · {t.questions} questions · {mine}")
-    return fit("\n".join(lines))
+        lines.append(f"<b>{escape(t.topic)}</b> · {plural(t.questions, 'question')} · {mine}")
+    if not private:
+        return fit("\n".join(lines)), None
+    buttons = [button(f"🎯 {t.topic}", cb.StartButton.for_topic(t.topic)) for t in topics]
+    return fit("\n".join(lines)), keyboard(*chunks(buttons, 2))
 
 
 def nothing_due_message(next_due: datetime | None, now: datetime, has_cards: bool) -> Rendered:
-    new = InlineKeyboardButton("🎯 New questions", callback_data="quiz:new")
+    new = button("🎯 New questions", cb.StartButton(cb.Ask.QUIZ, 10))
     if not has_cards:
-        text = "No reviews yet: every question you answer becomes a review card. /quiz to start!"
-        return text, _keyboard([new])
-    when = f" — next review in {humanize(next_due - now)}" if next_due else ""
-    return f"✅ Nothing due{when}. Want new questions meanwhile?", _keyboard([new])
+        text = "No reviews yet: every question you answer becomes a review card."
+        return text, keyboard([new])
+    when = f" Next review in {humanize(next_due - now)}." if next_due else ""
+    return f"✅ Nothing due.{when} New questions meanwhile?", keyboard([new])
 
 
-def disputes_message(disputes: Sequence[Dispute], bank: Bank) -> Rendered:
-    if not disputes:
+def review_intro(due: int) -> str:
+    return f"🔁 <b>Review</b>: {plural(due, 'card')} due."
+
+
+# reminders ------------------------------------------------------------------------------------
+
+
+def reminder_text(reminder: Reminder | None) -> str:
+    if reminder is None:
+        return (
+            "⏰ No daily reminder set. Examples: <code>/remind 8am</code>, "
+            "<code>/remind 20:30 Europe/Kyiv</code>, <code>/remind 07:00 +02:00</code>."
+        )
+    return (
+        f"⏰ Daily reminder at <b>{format_minute(reminder.local_minute)}</b> "
+        f"({escape(zone_label(reminder.tz))}). Change it: <code>/remind 8am Europe/Kyiv</code> · "
+        "<code>/remind off</code>"
+    )
+
+
+def reminder_set_message(minute: int, tz: str, next_run: datetime) -> Rendered:
+    text = (
+        f"⏰ Done: every day at <b>{format_minute(minute)}</b> ({escape(zone_label(tz))}) I will "
+        "tell you when reviews are due or your streak needs an answer. Another zone: "
+        "<code>/remind 8am Europe/Kyiv</code>."
+    )
+    return text, keyboard([button("🔕 Switch off", cb.ReminderButton(cb.ReminderButton.OFF))])
+
+
+def reminder_nudge(due: int, streak: int, answered_today: bool) -> Rendered:
+    parts = []
+    if due:
+        parts.append(f"🔁 {plural(due, 'review is', 'reviews are')} due")
+    if streak and not answered_today:
+        parts.append(f"🔥 your {plural(streak, 'day')} streak needs one answer today")
+    rows = [button("🔁 Review now", cb.StartButton(cb.Ask.REVIEW))] if due else []
+    rows.append(QUIZ_BUTTON())
+    return " · ".join(parts) + ".\n<i>/remind off stops these.</i>", keyboard(rows)
+
+
+# disputes -------------------------------------------------------------------------------------
+
+
+def _dispute_entry(dispute: Dispute, bank: Bank) -> str:
+    """One dispute; the note on one line, escaped (users write it)."""
+    q = bank.get(dispute.question_id)
+    where = f" ({q.citation})" if q else " (no longer in the bank)"
+    who = name(dispute.user_name) if dispute.user_name else "a user who left"
+    note = escape(shorten(dispute.text, DISPUTE_NOTE_CHARS))
+    return (
+        f"<b>#{dispute.id}</b> <code>{escape(dispute.question_id)}</code>{where} — {who}:\n"
+        f"<i>{note}</i>"
+    )
+
+
+def disputes_message(page: DisputePage, bank: Bank, page_size: int) -> Rendered:
+    """One page of open disputes, cut between whole entries to fit one message."""
+    if not page.total:
         return "No open disputes. 🎉", None
-    lines = [f"⚑ <b>{len(disputes)} open dispute{'s' if len(disputes) != 1 else ''}</b>", ""]
-    buttons = []
-    for d in disputes:
-        q = bank.get(d.question_id)
-        where = f" ({q.citation})" if q else " (no longer in the bank)"
-        who = name(d.user_name) if d.user_name else "a user who left"
-        lines.append(f"<b>#{d.id}</b> <code>{escape(d.question_id)}</code>{where} — {who}:")
-        lines.append(f"<i>{escape(d.text[:300])}</i>")
-        lines.append("")
-        buttons.append(InlineKeyboardButton(f"✔ #{d.id}", callback_data=f"disp:r:{d.id}"))
-    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    return fit("\n".join(lines).rstrip()), _keyboard(*rows)
+    header = f"⚑ <b>{plural(page.total, 'open dispute')}</b>"
+    lines: list[str] = []
+    shown: list[int] = []
+    size = utf16_len(header) + 40
+    for d in page.disputes[:page_size]:
+        entry = _dispute_entry(d, bank)
+        if shown and size + utf16_len(entry) + 2 > MAX_TEXT:
+            break
+        lines += [entry, ""]
+        shown.append(d.id)
+        size += utf16_len(entry) + 2
+    first, last = page.offset + 1, page.offset + len(shown)
+    text = f"{header} · showing {first}–{last}\n\n" + "\n".join(lines).rstrip()
+    buttons = [button(f"✔ #{i}", cb.ResolveButton(i, page.offset)) for i in shown]
+    rows = chunks(buttons, 4)
+    nav = []
+    if page.offset > 0:
+        nav.append(button("◀ Previous", cb.DisputePageButton(max(0, page.offset - page_size))))
+    if last < page.total:
+        nav.append(button("More ▶", cb.DisputePageButton(last)))
+    rows.append(nav)
+    return text, keyboard(*rows)

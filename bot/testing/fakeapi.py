@@ -2,7 +2,8 @@
 
 The bot under test talks to it over real HTTP through ``TELEGRAM_API_BASE_URL``. Tests push
 updates with :meth:`FakeBotApi.push` and assert on :attr:`FakeBotApi.calls`. Faults (HTTP 500,
-429 with retry_after, 403, slow answers) are injected per method with :meth:`fail`.
+429 with retry_after, 403, slow answers) are injected per method, optionally for one chat
+only, with :meth:`fail`. One server serves a whole test session; :meth:`reset` clears it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ ADMIN_RIGHTS: dict[str, bool] = {
     "can_edit_stories": False,
     "can_delete_stories": False,
 }
-BARRIER_CHAT = 999_999  # settle()'s own chat: its calls are left out of of() and since()
 
 
 @dataclass
@@ -70,6 +70,15 @@ class Fault:
     body: dict[str, Any]
     times: int
     delay: float = 0.0
+    chat_id: int | None = None  # only calls to this chat fail
+
+    def applies(self, params: dict[str, Any]) -> bool:
+        if self.chat_id is None:
+            return True
+        try:
+            return int(params.get("chat_id", 0)) == self.chat_id
+        except (TypeError, ValueError):
+            return False
 
 
 def _decode(value: str) -> Any:
@@ -86,7 +95,19 @@ class FakeBotApi:
     chat_types: dict[int, str] = field(default_factory=dict)
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id -> admin user ids
 
+    member_counts: dict[int, int] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every call, update, fault and setting (between tests)."""
+        self.calls = []
+        self.chat_types = {}
+        self.admins = {}
+        self.member_counts = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
@@ -94,8 +115,7 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         self._faults: dict[str, list[Fault]] = {}
         self.confirmed_offset = 0
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
+        self.webhook: dict[str, Any] | None = None
 
     # server lifecycle ---------------------------------------------------------------------
 
@@ -137,27 +157,26 @@ class FakeBotApi:
         times: int = 1,
         retry_after: int | None = None,
         delay: float = 0.0,
+        chat_id: int | None = None,
+        migrate_to: int | None = None,
     ) -> None:
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
-        self._faults.setdefault(method, []).append(Fault(status, body, times, delay))
+        if migrate_to is not None:
+            body["parameters"] = {"migrate_to_chat_id": migrate_to}
+        fault = Fault(status, body, times, delay, chat_id)
+        self._faults.setdefault(method, []).append(fault)
 
     def of(self, method: str, chat_id: int | None = None) -> list[Call]:
         return [
             c
             for c in self.calls
-            if c.method == method
-            and (chat_id is None or c.get("chat_id") == chat_id)
-            and c.get("chat_id") != BARRIER_CHAT
+            if c.method == method and (chat_id is None or c.get("chat_id") == chat_id)
         ]
 
     def since(self, mark: int, method: str | None = None) -> list[Call]:
-        return [
-            c
-            for c in self.calls[mark:]
-            if (method is None or c.method == method) and c.get("chat_id") != BARRIER_CHAT
-        ]
+        return [c for c in self.calls[mark:] if method is None or c.method == method]
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until ``predicate()`` is truthy (checked on each request); return its value."""
@@ -178,31 +197,6 @@ class FakeBotApi:
             timeout,
         )
         return calls
-
-    async def settle(self, timeout: float = 10.0) -> None:
-        """Barrier: updates are handled one at a time, so once a /help pushed now is answered,
-        every update pushed before it has been handled."""
-        chat_id = BARRIER_CHAT
-        mark = len(self.calls)
-        self.push(
-            {
-                "message": {
-                    "message_id": 1,
-                    "date": START_TIME,
-                    "chat": {"id": chat_id, "type": "private", "first_name": "Barrier"},
-                    "from": {"id": chat_id, "is_bot": False, "first_name": "Barrier"},
-                    "text": "/help",
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-                }
-            }
-        )
-        await self.wait_for(
-            lambda: any(
-                c.method == "sendMessage" and c.get("chat_id") == chat_id
-                for c in self.calls[mark:]
-            ),
-            timeout,
-        )
 
     async def drained(self, timeout: float = 10.0) -> None:
         """Wait until the bot has fetched every pushed update and confirmed it."""
@@ -239,12 +233,12 @@ class FakeBotApi:
                 params[key] = fields[key]
         if method != "getUpdates":
             self.calls.append(Call(method, params))
-        faults = self._faults.get(method)
+        faults = [f for f in self._faults.get(method, []) if f.applies(params)]
         if faults:
             fault = faults[0]
             fault.times -= 1
             if fault.times <= 0:
-                faults.pop(0)
+                self._faults[method].remove(fault)
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             self._notify()
@@ -340,6 +334,13 @@ class FakeBotApi:
 
     async def _api_stopPoll(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return self._poll(params, f"stopped{params.get('message_id')}", True)
+
+    async def _api_getChatMemberCount(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return self.member_counts.get(int(params["chat_id"]), 10)
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        self.webhook = params
+        return True
 
     async def _api_getChatMember(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])

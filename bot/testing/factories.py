@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.fakeapi import BOT_USER, START_TIME
+from bot.testing.fakeapi import BOT_USER, START_TIME
 
 _callback_ids = itertools.count(1)
 _message_ids = itertools.count(5000)

@@ -1,0 +1,213 @@
+"""One worker's runtime: the inbox, the fair scheduler, timed jobs, and the intake (long
+polling, or the webhook server). ``bot.run`` starts and stops it around the Application."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.config import Settings
+from bot.engine.clock import Clock
+from bot.runtime.jobs import JobClock
+from bot.runtime.limiter import BACKGROUND, INTERACTIVE, PRIORITY, FairRateLimiter
+from bot.runtime.polling import Poller
+from bot.runtime.scheduler import UPDATE, FloodPolicy, Inbox, Scheduler
+from bot.runtime.webhook import WebhookServer
+from storage.db import Store
+from storage.models import InboxItem
+from storage.queries import Queries
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = 10.0
+WORKER_LEASE = timedelta(seconds=30)
+JobHandler = Callable[[Any, int, dict[str, Any]], Awaitable[None]]  # (application, key, data)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Runtime:
+    def __init__(
+        self,
+        app: Any,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        *,
+        allowed_updates: list[str],
+        limiter: FairRateLimiter | None = None,
+        flood: FloodPolicy | None = None,
+        long_poll: int = 10,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.owner = worker_name()
+        self.allowed_updates = allowed_updates
+        self.limiter = limiter
+        self.long_poll = long_poll
+        self.inbox = Inbox(store, clock)
+        self.scheduler = Scheduler(
+            store,
+            self.dispatch,
+            owner=self.owner,
+            clock=clock,
+            slots=settings.concurrency,
+            flood=flood,
+            notify_flood=self._slow_down,
+        )
+        self.inbox.listeners.append(self.scheduler.wake)
+        self.jobs = JobClock(store, self.inbox, clock)
+        self._handlers: dict[str, tuple[JobHandler, bool]] = {}
+        self.poller: Poller | None = None
+        self.webhook: WebhookServer | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._active = 0
+        self._changed = asyncio.Condition()
+
+    # work items ---------------------------------------------------------------------------
+
+    def register(self, kind: str, handler: JobHandler, *, background: bool = False) -> None:
+        """Handle inbox items of ``kind`` (due jobs); background work yields to replies."""
+        self._handlers[kind] = (handler, background)
+
+    async def dispatch(self, item: InboxItem) -> None:
+        self._active += 1
+        try:
+            if item.kind == UPDATE:
+                await self._update(item)
+            else:
+                await self._work(item)
+        finally:
+            self._active -= 1
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _update(self, item: InboxItem) -> None:
+        try:
+            update = Update.de_json(json.loads(item.payload), self.app.bot)
+        except (ValueError, TypeError, KeyError, TelegramError):
+            log.warning("ignored a malformed update %s", item.update_id)
+            return
+        await self.app.process_update(update)
+
+    async def _work(self, item: InboxItem) -> None:
+        found = self._handlers.get(item.kind)
+        if found is None:
+            log.warning("no handler for inbox work %r", item.kind)
+            return
+        handler, background = found
+        token = PRIORITY.set(BACKGROUND if background else INTERACTIVE)
+        try:
+            await handler(self.app, item.key, json.loads(item.payload))
+        except Exception:
+            log.exception("work item %s (%s) failed", item.id, item.kind)
+        finally:
+            PRIORITY.reset(token)
+
+    async def _slow_down(self, key: int, dropped: int) -> None:
+        try:
+            await self.app.bot.send_message(
+                key, "🐢 Slow down a little: I skipped some repeated messages and taps."
+            )
+        except TelegramError as exc:
+            log.info("could not send the slow-down notice: %s", exc)
+        log.info("flood from key %s: %d updates dropped", key, dropped)
+
+    # lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, *, intake: bool = True) -> None:
+        """Start handling the inbox and timed jobs; with ``intake``, fetch updates too."""
+        await self.scheduler.start()
+        if self.app.job_queue is not None:
+            self.jobs.start(self.app.job_queue)
+        self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
+        if not intake:
+            return
+        if self.settings.webhook_url:
+            await self._start_webhook()
+        else:
+            self.poller = Poller(
+                self.app.bot,
+                self.store,
+                self.inbox,
+                owner=self.owner,
+                clock=self.clock,
+                allowed_updates=self.allowed_updates,
+                long_poll=self.long_poll,
+            )
+            self.poller.start()
+
+    async def _start_webhook(self) -> None:
+        assert self.settings.webhook_secret is not None  # noqa: S101 - checked by Settings
+        self.webhook = WebhookServer(
+            self.inbox,
+            self.store,
+            path=self.settings.webhook_path,
+            secret=self.settings.webhook_secret,
+            listen=self.settings.webhook_listen,
+            port=self.settings.port,
+        )
+        await self.webhook.start()
+        await self.app.bot.set_webhook(
+            url=self.settings.webhook_url,
+            secret_token=self.settings.webhook_secret,
+            allowed_updates=self.allowed_updates,
+            max_connections=self.settings.webhook_max_connections,
+        )
+
+    async def stop(self, grace: float) -> int:
+        """Stop intake at once, finish what is running within ``grace`` seconds, leave the
+        rest in the inbox for the next start (or another worker)."""
+        if self.poller is not None:
+            await self.poller.stop()
+        if self.webhook is not None:
+            await self.webhook.stop()
+        left = await self.scheduler.stop(grace)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+        name = f"worker:{self.owner}"
+        await self.store.write(lambda q: q.release_lease(name, self.owner))
+        return left
+
+    async def _beat(self) -> None:
+        """Tell the fleet this worker lives; take this worker's share of the send budget."""
+        while True:
+            try:
+                workers = await self.store.write(
+                    partial(_heartbeat, owner=self.owner, now=self.clock())
+                )
+                if self.limiter is not None:
+                    self.limiter.set_share(1 / max(1, workers))
+            except Exception:
+                log.exception("heartbeat failed")
+            await asyncio.sleep(HEARTBEAT)
+
+    async def idle(self) -> None:
+        """Wait until every stored item is handled (tests use it as a barrier)."""
+        while self._active or await self.inbox.pending():
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), 0.02)
+
+
+def _heartbeat(q: Queries, owner: str, now: datetime) -> int:
+    """Renew this worker's lease; return how many workers are alive."""
+    q.take_lease(f"worker:{owner}", owner, now + WORKER_LEASE, now)
+    return q.count_leases("worker:", now)
