@@ -37,8 +37,13 @@ TABLES = (
     "jobs",
     "chats",
     "early_votes",
+    "daily_quizzes",
+    "challenges",
+    "challenge_attempts",
+    "question_codes",
 )
-NOT_COPIED = ("inbox_leases", "leases", "schema_version")
+# Leases belong to the old database's workers; sign-ins to its dashboard sessions.
+NOT_COPIED = ("inbox_leases", "leases", "schema_version", "login_tokens", "dashboard_sessions")
 IDENTITY_TABLES = ("rounds", "answers", "disputes", "inbox")
 
 

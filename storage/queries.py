@@ -47,7 +47,17 @@ from storage.models import (
 from storage.sql import Dialect, Sql, placeholders
 
 # Tables holding a user's rows, for /forget and for tests that check nothing is left behind.
-USER_TABLES = ("answers", "awards", "scores", "cards", "reminders", "pending_inputs", "users")
+USER_TABLES = (
+    "challenge_attempts",
+    "challenges",
+    "answers",
+    "awards",
+    "scores",
+    "cards",
+    "reminders",
+    "pending_inputs",
+    "users",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -998,7 +1008,8 @@ class Queries:
         self.sql.run("DELETE FROM rounds WHERE owner_id = ? AND chat_kind = 'private'", (user_id,))
         for table in USER_TABLES[:-1]:
             # table names come from the constant tuple above, never from input
-            self.sql.run(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            column = "owner_id" if table == "challenges" else "user_id"
+            self.sql.run(f"DELETE FROM {table} WHERE {column} = ?", (user_id,))
         self.sql.run("UPDATE disputes SET user_id = NULL WHERE user_id = ?", (user_id,))
         self.sql.run("DELETE FROM jobs WHERE name = ?", (f"reminder:{user_id}",))
         return self.sql.run("DELETE FROM users WHERE id = ?", (user_id,)) == 1
@@ -1006,7 +1017,7 @@ class Queries:
     def count_user_rows(self, user_id: int) -> dict[str, int]:
         counts = {}
         for table in USER_TABLES:
-            column = "id" if table == "users" else "user_id"
+            column = {"users": "id", "challenges": "owner_id"}.get(table, "user_id")
             counts[table] = int(
                 self.sql.value(
                     f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",

@@ -252,7 +252,60 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (poll_id, user_id)
     ) WITHOUT ROWID;
     """,
+    # 4: the bank keepers' dashboard (one-time login links, sessions), and social play
+    #    (a daily quiz per group, challenges between friends, short codes for shared questions)
+    """
+    CREATE INDEX answers_answered_at ON answers(answered_at);
+    CREATE INDEX answers_question ON answers(question_id);
+
+    CREATE TABLE login_tokens (
+        token_hash TEXT    PRIMARY KEY,             -- sha256 of the link's token
+        user_id    INTEGER NOT NULL,
+        expires_at TEXT    NOT NULL,
+        used_at    TEXT
+    );
+    CREATE TABLE dashboard_sessions (
+        session_hash TEXT    PRIMARY KEY,           -- sha256 of the cookie's value
+        user_id      INTEGER NOT NULL,
+        csrf         TEXT    NOT NULL,
+        expires_at   TEXT    NOT NULL
+    );
+
+    CREATE TABLE daily_quizzes (
+        chat_id      INTEGER PRIMARY KEY,
+        local_minute INTEGER NOT NULL CHECK (local_minute BETWEEN 0 AND 1439),
+        tz           TEXT    NOT NULL,
+        size         INTEGER NOT NULL CHECK (size > 0),
+        seconds      INTEGER NOT NULL CHECK (seconds > 0),
+        created_by   INTEGER,
+        created_at   TEXT    NOT NULL
+    );
+    CREATE TABLE challenges (
+        token_hash TEXT    PRIMARY KEY,             -- sha256 of the link's token
+        owner_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        round_id   INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        score      INTEGER NOT NULL,
+        total      INTEGER NOT NULL,
+        time_ms    INTEGER NOT NULL,
+        created_at TEXT    NOT NULL,
+        expires_at TEXT    NOT NULL
+    );
+    CREATE INDEX challenges_owner ON challenges(owner_id, created_at);
+    CREATE TABLE challenge_attempts (
+        token_hash TEXT    NOT NULL REFERENCES challenges(token_hash) ON DELETE CASCADE,
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        round_id   INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        reported   INTEGER NOT NULL DEFAULT 0,      -- the head-to-head was sent
+        PRIMARY KEY (token_hash, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX challenge_attempts_round ON challenge_attempts(round_id);
+    CREATE TABLE question_codes (
+        code        TEXT PRIMARY KEY,               -- short, opaque: ids spell out answers
+        question_id TEXT NOT NULL UNIQUE
+    );
+    """,
 )
+
 
 POSTGRES_MIGRATIONS: tuple[str, ...] = (
     # 1: users, rounds, answers, scoreboards, study cards, reminders, disputes
@@ -448,6 +501,57 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         option      INTEGER NOT NULL,
         received_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (poll_id, user_id)
+    );
+    """,
+    # 4: as SQLite's migration 4
+    """
+    CREATE INDEX answers_answered_at ON answers(answered_at);
+    CREATE INDEX answers_question ON answers(question_id);
+
+    CREATE TABLE login_tokens (
+        token_hash TEXT   PRIMARY KEY,
+        user_id    BIGINT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        used_at    TIMESTAMPTZ
+    );
+    CREATE TABLE dashboard_sessions (
+        session_hash TEXT   PRIMARY KEY,
+        user_id      BIGINT NOT NULL,
+        csrf         TEXT   NOT NULL,
+        expires_at   TIMESTAMPTZ NOT NULL
+    );
+
+    CREATE TABLE daily_quizzes (
+        chat_id      BIGINT  PRIMARY KEY,
+        local_minute INTEGER NOT NULL CHECK (local_minute BETWEEN 0 AND 1439),
+        tz           TEXT    NOT NULL,
+        size         INTEGER NOT NULL CHECK (size > 0),
+        seconds      INTEGER NOT NULL CHECK (seconds > 0),
+        created_by   BIGINT,
+        created_at   TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE challenges (
+        token_hash TEXT    PRIMARY KEY,
+        owner_id   BIGINT  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        round_id   BIGINT  NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        score      INTEGER NOT NULL,
+        total      INTEGER NOT NULL,
+        time_ms    BIGINT  NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX challenges_owner ON challenges(owner_id, created_at);
+    CREATE TABLE challenge_attempts (
+        token_hash TEXT    NOT NULL REFERENCES challenges(token_hash) ON DELETE CASCADE,
+        user_id    BIGINT  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        round_id   BIGINT  NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+        reported   BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (token_hash, user_id)
+    );
+    CREATE INDEX challenge_attempts_round ON challenge_attempts(round_id);
+    CREATE TABLE question_codes (
+        code        TEXT PRIMARY KEY,
+        question_id TEXT NOT NULL UNIQUE
     );
     """,
 )
