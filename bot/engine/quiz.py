@@ -94,7 +94,12 @@ class CloseState:
     round: Round
     question: RoundQuestion
     answers: int  # votes stored for it
-    expected: int | None  # votes Telegram reported, once it closed
+    expected: int | None  # votes Telegram reported when it closed (its ``poll`` update)
+
+    @property
+    def votes_on_their_way(self) -> bool:
+        """Telegram counted votes we have not handled yet: the result waits for them."""
+        return self.expected is not None and self.answers < self.expected
 
 
 class QuizEngine:

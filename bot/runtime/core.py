@@ -32,6 +32,7 @@ from storage.queries import Queries
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 10.0
+WEBHOOK_CATCH_UP = 3.0
 WORKER_LEASE = timedelta(seconds=30)
 JobHandler = Callable[[Any, int, dict[str, Any]], Awaitable[None]]  # (application, key, data)
 
@@ -77,6 +78,7 @@ class Runtime:
         self.poller: Poller | None = None
         self.webhook: WebhookServer | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self._waiting: asyncio.Task[None] | None = None
         self._active = 0
         self._changed = asyncio.Condition()
 
@@ -138,9 +140,12 @@ class Runtime:
             self.jobs.start(self.app.job_queue)
         self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
         if not intake:
+            self.jobs.caught_up.set()
             return
         if self.settings.webhook_url:
             await self._start_webhook()
+            # Telegram re-sends what it kept at once; give it a moment before overdue timers.
+            asyncio.get_running_loop().call_later(WEBHOOK_CATCH_UP, self.jobs.caught_up.set)
         else:
             self.poller = Poller(
                 self.app.bot,
@@ -152,6 +157,12 @@ class Runtime:
                 long_poll=self.long_poll,
             )
             self.poller.start()
+            self._waiting = asyncio.create_task(self._caught_up(self.poller.caught_up))
+
+    async def _caught_up(self, fetched: asyncio.Event) -> None:
+        await fetched.wait()
+        self.jobs.caught_up.set()
+        self.inbox.wake()
 
     async def _start_webhook(self) -> None:
         assert self.settings.webhook_secret is not None  # noqa: S101 - checked by Settings

@@ -12,6 +12,7 @@ time of a timer this worker armed. See docs/decisions/0006-jobs-exactly-once.md.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -51,9 +52,14 @@ class JobClock:
         self.inbox = inbox
         self.clock = clock
         self._queue: JobQueue[Any] | None = None
+        # After a restart, due timers wait until the updates Telegram kept for us are in the
+        # inbox: an overdue poll is closed only once the votes cast meanwhile are counted.
+        self.caught_up = asyncio.Event()
 
     async def tick(self) -> int:
         """Move every due job into the inbox; returns how many moved."""
+        if not self.caught_up.is_set():
+            return 0
         moved = await self.store.write(lambda q: _move_due(q, self.clock()))
         if moved:
             self.inbox.wake()

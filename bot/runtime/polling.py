@@ -32,6 +32,7 @@ LEASE_NAME = "poller"
 LEASE = timedelta(seconds=30)
 LONG_POLL = 10  # seconds Telegram holds a getUpdates open
 BACKOFF_MAX = 30.0
+FULL_BATCH = 100
 
 
 class Poller:
@@ -57,6 +58,7 @@ class Poller:
         self.long_poll = long_poll
         self.offset: int | None = None
         self.fetched = 0
+        self.caught_up = asyncio.Event()  # set once a fetch returned less than a full batch
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -119,7 +121,7 @@ class Poller:
     async def _fetch_once(self) -> None:
         kwargs: dict[str, Any] = {
             "timeout": self.long_poll,
-            "limit": 100,
+            "limit": FULL_BATCH,
             "allowed_updates": self.allowed_updates,
         }
         if self.offset is not None:
@@ -130,6 +132,7 @@ class Poller:
             read_timeout=self.long_poll + 10,
         )
         if not isinstance(updates, list) or not updates:
+            self.caught_up.set()
             return
         batch = [u for u in updates if isinstance(u, dict)]
         await self.inbox.add_updates(batch)  # stored: the next call may confirm them
@@ -137,6 +140,8 @@ class Poller:
         if ids:
             self.offset = max(ids) + 1
         self.fetched += len(batch)
+        if len(updates) < FULL_BATCH:
+            self.caught_up.set()
 
     async def _pause(self, seconds: float) -> None:
         try:

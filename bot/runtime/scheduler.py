@@ -244,6 +244,8 @@ class Scheduler:
             items = await self.store.read(load)
             if not items:
                 state.wake.clear()
+                if self._stopping:
+                    return
                 try:
                     await asyncio.wait_for(state.wake.wait(), HOLD_IDLE)
                     continue

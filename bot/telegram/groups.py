@@ -221,9 +221,7 @@ async def poll_close_job(app: Any, chat_id: int, data: dict[str, Any]) -> None:
     early = closes_at is not None and now < closes_at
     if early and state.question.message_id is not None:
         await stop_poll(app, chat_id, state.question.message_id)
-    votes_missing = state.expected is not None and state.answers < state.expected
-    poll_update_missing = state.expected is None and not early and state.question.poll_id
-    if (votes_missing or poll_update_missing) and waited < (VOTE_WAIT if votes_missing else 3):
+    if state.votes_on_their_way and waited < VOTE_WAIT:
         await quiz.close_soon(chat_id, round_id, position, now + timedelta(seconds=1), waited + 1)
         arm(app, now + timedelta(seconds=1))
         return

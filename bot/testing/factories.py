@@ -68,8 +68,14 @@ def text_message(
 
 
 def callback(
-    from_user: dict[str, Any], data: str, message_id: int, chat: dict[str, Any] | None = None
+    from_user: dict[str, Any],
+    data: str,
+    message_id: int,
+    chat: dict[str, Any] | None = None,
+    *,
+    text: str = "question",
 ) -> dict[str, Any]:
+    """A button press under the bot's message ``message_id`` (whose plain text is ``text``)."""
     chat = chat or private_chat(from_user["id"])
     return {
         "callback_query": {
@@ -82,7 +88,7 @@ def callback(
                 "date": START_TIME,
                 "chat": chat,
                 "from": BOT_USER,
-                "text": "question",
+                "text": text,
             },
         }
     }
@@ -95,5 +101,40 @@ def poll_answer(poll_id: str, from_user: dict[str, Any], option_ids: list[int]) 
             "user": from_user,
             "option_ids": option_ids,
             "option_persistent_ids": [f"opt{i}" for i in option_ids],
+        }
+    }
+
+
+def poll_update(
+    poll_id: str, question: str, *, voters: int, closed: bool, close_date: int | None = None
+) -> dict[str, Any]:
+    """Telegram's news about a poll the bot sent (its state when it closed)."""
+    poll: dict[str, Any] = {
+        "id": poll_id,
+        "question": question,
+        "options": [{"text": "a", "voter_count": voters, "persistent_id": "opt0"}],
+        "total_voter_count": voters,
+        "is_closed": closed,
+        "is_anonymous": False,
+        "type": "quiz",
+        "allows_multiple_answers": False,
+        "allows_revoting": False,
+        "members_only": False,
+        "correct_option_ids": [0],
+    }
+    if close_date is not None:
+        poll["close_date"] = close_date
+    return {"poll": poll}
+
+
+def bot_removed(chat: dict[str, Any], by: dict[str, Any]) -> dict[str, Any]:
+    bot = {"id": BOT_USER["id"], "is_bot": True, "first_name": BOT_USER["first_name"]}
+    return {
+        "my_chat_member": {
+            "chat": chat,
+            "from": by,
+            "date": START_TIME,
+            "old_chat_member": {"status": "member", "user": bot},
+            "new_chat_member": {"status": "left", "user": bot},
         }
     }

@@ -1,0 +1,253 @@
+"""Study flows end to end: review, progress, topics, search, reminders, notes, /forget."""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+
+from bot.engine.views import Player, RoundRequest
+from bot.telegram.render import utf16_len
+from bot.testing import factories as f
+from bot.testing.fakeapi import FakeBotApi
+from questions.model import Bank
+from storage.models import ChatKind
+from tests.conftest import FakeClock, Running, running_bot
+from tests.helpers import button_for, data, labels, plain, question_of
+
+ANN = f.user(41, "Ann")
+BEN = f.user(42, "Ben")
+KEEPER = f.user(43, "Keeper")
+GROUP = f.group_chat(-100500)
+
+
+async def play_paragraph(bot: Running, user: dict, number: int, right: bool) -> None:  # type: ignore[type-arg]
+    """Answer every question of one paragraph through the real engine."""
+    player = Player(user["id"], user["first_name"])
+    ids = [q.id for q in bot.quiz.bank.for_paragraph(number)]
+    started = await bot.quiz.start_round(
+        user["id"], ChatKind.PRIVATE, player, RoundRequest(question_ids=ids)
+    )
+    view = started.view
+    while view is not None:
+        pick = view.correct_shown if right else (view.correct_shown + 1) % len(view.options)
+        await bot.quiz.answer(view.round_id, view.position, pick, player)
+        view = await bot.quiz.current(view.round_id)
+
+
+async def test_a_missed_question_comes_back_as_a_review(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(ANN, "/quiz 1"))
+        await bot.send(f.callback(ANN, button_for(q, bank, correct=False), 100), "editMessageText")
+        [nothing] = await bot.send(f.command(ANN, "/review"))
+        assert "Nothing due. Next review in 1 min." in nothing.text
+        clock.advance(minutes=2)
+        [start] = await bot.send(f.command(ANN, "/start"))
+        assert "🔁 Review (1)" in labels(start)
+        intro, again = await bot.send(f.callback(ANN, data(start, "🔁 Review"), 101), count=2)
+        assert "1 card due" in intro.text
+        assert "Review 1/1" in plain(again.text)  # labelled as a review, not a quiz
+        assert question_of(again, bank) == question_of(q, bank)
+        [done] = await bot.send(
+            f.callback(ANN, button_for(again, bank, correct=True), 103), "editMessageText"
+        )
+        assert "Review 1/1" in plain(done.text)
+        assert "Review complete" in done.text and "Next review in" in done.text
+
+
+async def test_progress_offers_the_weakest_paragraphs_and_me_the_next_steps(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        await play_paragraph(bot, ANN, 3, right=True)
+        await play_paragraph(bot, ANN, 5, right=False)
+        [progress] = await bot.send(f.command(ANN, "/progress"))
+        assert "🟩" in progress.text and "🟥" in progress.text
+        assert "Mastered <b>1 of 28</b> paragraphs" in progress.text
+        assert "🎯 ¶5" in labels(progress)
+        [quiz] = await bot.send(f.callback(ANN, data(progress, "🎯 ¶5"), 100))
+        assert "Question 1/" in plain(quiz.text)
+        clock.advance(minutes=5)
+        [me] = await bot.send(f.command(ANN, "/me"))
+        assert "Mastered 1 of 28 paragraphs" in me.text
+        assert "reviews due now" in me.text
+        assert [lab for lab in labels(me) if lab.startswith("🔁 Review")]
+        assert "🗺 Progress" in labels(me)
+        assert "🔥 1 day streak" in me.text
+        clock.advance(days=1)
+        [later] = await bot.send(f.command(ANN, "/me"))
+        assert "answer one today to keep it" in later.text
+
+
+async def test_topics_have_one_button_each(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [topics] = await bot.send(f.command(ANN, "/topics"))
+        assert labels(topics) == [f"🎯 {t}" for t in bank.topics()]
+        [quiz] = await bot.send(f.callback(ANN, data(topics, "🎯 crimea"), 100))
+        assert "<i>crimea</i>" in quiz.text
+
+
+async def test_search_tells_the_true_count_and_pages(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [war] = await bot.send(f.command(ANN, "/search war"))
+        assert "1 paragraph</b> for “war”" in war.text and "<b>¶8</b>" in war.text
+        [hits] = await bot.send(f.command(ANN, "/search Lukashenka"))
+        assert "14 paragraphs</b>, showing 1–10 for “Lukashenka”" in hits.text
+        assert "More (4) ▶" in labels(hits)
+        assert "📖 ¶3" in labels(hits)
+        more_press = f.callback(ANN, data(hits, "More"), 100, text=plain(hits.text))
+        [more] = await bot.send(more_press, "editMessageText")
+        assert "showing 11–14" in more.text
+        assert "More" not in " ".join(labels(more))
+        [opened] = await bot.send(f.callback(ANN, data(hits, "📖 ¶3"), 100))
+        assert "¶3 of 29" in opened.text
+        [phrase] = await bot.send(f.command(ANN, '/search "shock wave"'))
+        assert "<b>shock wave</b>" in phrase.text
+        [none] = await bot.send(f.command(ANN, "/search zebra crossing"))
+        assert "No paragraph has “zebra crossing”" in none.text
+
+
+async def test_remind_understands_times_and_zones_and_shows_the_setting(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [bare] = await bot.send(f.command(ANN, "/remind"))
+        assert "No daily reminder set" in bare.text
+        [set_] = await bot.send(f.command(ANN, "/remind 8am Europe/Kyiv"))
+        assert "every day at <b>08:00</b> (Europe/Kyiv)" in set_.text
+        assert "UTC (08:00 UTC)" not in set_.text
+        [shown] = await bot.send(f.command(ANN, "/remind"))
+        assert "at <b>08:00</b> (Europe/Kyiv)" in shown.text
+        [offset] = await bot.send(f.command(ANN, "/remind 20:30 +02:00"))
+        assert "<b>20:30</b> (UTC+02:00)" in offset.text
+        [keeps] = await bot.send(f.command(ANN, "/remind 7:15pm"))  # keeps the last zone
+        assert "<b>19:15</b> (UTC+02:00)" in keeps.text
+        for bad, expected in [
+            ("/remind 25:00", "no time of day"),
+            ("/remind 8am Mars/Olympus", "don’t know the time zone"),
+            ("/remind 8", "no time of day"),
+        ]:
+            [reply] = await bot.send(f.command(ANN, bad))
+            assert expected in reply.text, bad
+        [off] = await bot.send(f.command(ANN, "/remind off"))
+        assert "Reminders are off" in off.text
+        assert await bot.study.reminder(ANN["id"]) is None
+
+
+async def test_the_reminder_fires_at_its_local_time_once_with_a_review_button(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(ANN, "/quiz 1"))
+        await bot.send(f.callback(ANN, button_for(q, bank, correct=False), 100), "editMessageText")
+        await bot.send(f.command(ANN, "/remind 13:30 UTC"))  # the clock says 12:00 UTC
+        mark = len(api.calls)
+        clock.advance(hours=1, minutes=29)
+        await bot.tick()
+        assert not api.since(mark, "sendMessage"), "not before its minute"
+        clock.advance(minutes=2)
+        await bot.tick()
+        [nudge] = api.since(mark, "sendMessage")
+        assert "1 review is due" in nudge.text
+        assert labels(nudge) == ["🔁 Review now", "▶️ Quiz"]
+        await bot.tick()
+        assert len(api.since(mark, "sendMessage")) == 1  # once: the next one is tomorrow
+        job = await bot.store.read(lambda q: q.get_job(f"reminder:{ANN['id']}"))
+        assert job is not None
+        assert (job.run_at.hour, job.run_at.minute, job.run_at.day) == (13, 30, 26)
+
+
+async def test_no_reminder_goes_to_someone_who_blocked_the_bot(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(BEN, "/quiz 1"))
+        await bot.send(f.callback(BEN, button_for(q, bank, correct=False), 100), "editMessageText")
+        await bot.send(f.command(BEN, "/remind 13:00"))
+        api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=BEN["id"])
+        clock.advance(hours=1, minutes=1)
+        await bot.tick()
+        assert await bot.quiz.is_blocked(BEN["id"])
+        mark = len(api.calls)
+        clock.advance(days=1)
+        await bot.tick()
+        assert not api.since(mark, "sendMessage"), "nothing is sent while they block us"
+        await bot.send(f.command(BEN, "/help"))  # they write again: no longer blocked
+        assert not await bot.quiz.is_blocked(BEN["id"])
+
+
+async def test_forget_deletes_everything_once_and_stores_nothing_until_play(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(ANN, "/quiz 1"))
+        await bot.send(f.callback(ANN, button_for(q, bank, correct=True), 100), "editMessageText")
+        await bot.send(f.command(ANN, "/remind 8am"))
+        [ask] = await bot.send(f.command(ANN, "/forget"))
+        yes = data(ask, "🗑 Yes")
+        [done] = await bot.send(f.callback(ANN, yes, 102), "editMessageText")
+        assert "everything I stored about you is deleted" in done.text
+        counts = await bot.store.read(lambda q: q.count_user_rows(ANN["id"]))
+        assert set(counts.values()) == {0}, counts
+        [again] = await bot.send(f.callback(ANN, yes, 102), "editMessageText")
+        assert "nothing to delete" in again.text
+        await bot.send(f.command(ANN, "/help"))
+        await bot.send(f.command(ANN, "/me"))
+        counts = await bot.store.read(lambda q: q.count_user_rows(ANN["id"]))
+        assert set(counts.values()) == {0}, "browsing stores nothing"
+        [board] = await bot.send(f.command(BEN, "/top"))
+        assert "Ann" not in board.text
+
+
+class _Balanced(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.stack.append(tag)
+        self.tags.add(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, (self.stack, tag)
+        self.stack.pop()
+
+
+async def test_hostile_notes_cannot_break_disputes(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock, admin_user_ids=frozenset({KEEPER["id"]})) as bot:
+        note = "<i>" + ("wrong 🦄 <b>answer</b>\n" * 40) + "</i> & \U0001f600" * 3
+        for n in range(20):
+            user = f.user(900 + n, f"<b>x{n}</b>\n\u202e")
+            [q] = await bot.send(f.command(user, "/quiz 1"))
+            [fb] = await bot.send(
+                f.callback(user, button_for(q, bank, correct=False), 100 + n), "editMessageText"
+            )
+            await bot.send(f.callback(user, data(fb, "⚑ Challenge"), 100 + n))
+            await bot.send(f.text_message(user, note))
+        [page] = await bot.send(f.command(KEEPER, "/disputes"))
+        assert page.text.startswith("⚑ <b>20 open disputes</b> · showing 1–")
+        assert utf16_len(page.text) <= 4096
+        parser = _Balanced()
+        parser.feed(page.text)
+        assert not parser.stack and parser.tags <= {"b", "i", "code"}
+        assert "&lt;b&gt;answer&lt;/b&gt;" in page.text  # notes are escaped, on one line
+        assert "More ▶" in labels(page)
+        [second] = await bot.send(f.callback(KEEPER, data(page, "More"), 100), "editMessageText")
+        assert "showing" in second.text and utf16_len(second.text) <= 4096
+        first_id = int(labels(page)[0].split("#")[1])
+        [after] = await bot.send(f.callback(KEEPER, data(page, "✔"), 100), "editMessageText")
+        assert "19 open disputes" in after.text
+        assert f"#{first_id} " not in plain(after.text)
+        [group] = await bot.send(f.command(KEEPER, "/disputes", GROUP))
+        assert "wrong" not in group.text and labels(group) == ["💬 Open private chat"]
+        [refused] = await bot.send(f.command(ANN, "/disputes"))
+        assert "for the people who keep the question bank" in refused.text
+        assert html.unescape(plain(page.text))
