@@ -24,6 +24,9 @@ MAX_EXPLANATION = 200
 
 MIN_PER_PARAGRAPH = 3
 LONGEST_CORRECT_SHARE = 0.40
+# True/False keys: between 40 and 60 percent True, once the bank has a handful of them.
+TRUE_SHARE_PERCENT = (40, 60)
+MIN_TRUE_FALSE = 5
 
 # Giveaways between two questions that ask about one clause in ways no rewording separates.
 # Each is accepted only while the two quotes overlap, so the round builder never puts them
@@ -222,7 +225,7 @@ def _bank_name(questions: Sequence[Question]) -> str:
 
 
 def check_bank(questions: Sequence[Question], article: Article) -> list[Problem]:
-    """Rules across questions: unique ids, no near duplicates, no giveaways, balance warnings."""
+    """Rules across questions: unique ids, no near duplicates, no giveaways, key balance."""
     problems: list[Problem] = []
     first_by_id: dict[str, Question] = {}
     first_by_text: dict[str, Question] = {}
@@ -238,6 +241,7 @@ def check_bank(questions: Sequence[Question], article: Article) -> list[Problem]
         else:
             first_by_text[key] = q
     problems.extend(giveaway_errors(questions, article))
+    problems.extend(true_false_balance(questions))
     problems.extend(balance_warnings(questions, article))
     return problems
 
@@ -258,6 +262,22 @@ def giveaway_errors(questions: Sequence[Question], article: Article) -> list[Pro
         message = f"{where} gives away the answer of {receiver.id} ({receiver.source})"
         problems.append(_located(giver, message))
     return problems
+
+
+def true_false_balance(questions: Sequence[Question]) -> list[Problem]:
+    """True/False keys must not lean one way: players would learn to guess the usual key."""
+    keys = [q.correct_option for q in questions if q.is_true_false]
+    if len(keys) < MIN_TRUE_FALSE:
+        return []
+    true, low, high = keys.count("True"), *TRUE_SHARE_PERCENT
+    if low * len(keys) <= 100 * true <= high * len(keys):
+        return []
+    share = round(100 * true / len(keys))
+    message = (
+        f"True/False keys are {true} True : {len(keys) - true} False ({share} % True); "
+        f"keep {low}–{high} % True"
+    )
+    return [Problem(_bank_name(questions), 0, "-", message)]
 
 
 def balance_warnings(questions: Sequence[Question], article: Article) -> list[Problem]:

@@ -261,3 +261,43 @@ def test_accepted_giveaway_needs_overlapping_quotes(
     )
     [hit] = problems_of(tmp_path, GOOD + "\n" + apart)
     assert "plea-true-false: stem gives away the answer of sochi-summit-plea" in hit
+
+
+def true_false_bank(keys: str) -> str:
+    """One True/False question per letter of ``keys`` (T or F), each on ¶3."""
+    entries = [
+        GIVER.replace("plea-true-false", f"statement-{n}")
+        .replace(
+            "Lukashenka pleaded with Putin for more help at his summit in Sochi.",
+            f"claim {n}.",
+        )
+        .replace("answer: 0", f"answer: {0 if key == 'T' else 1}")
+        for n, key in enumerate(keys)
+    ]
+    return "\n".join(entries)
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ("FFFFF", "True/False keys are 0 True : 5 False (0 % True); keep 40–60 % True"),
+        ("TTTTF", "True/False keys are 4 True : 1 False (80 % True); keep 40–60 % True"),
+        ("TFFFFF", "True/False keys are 1 True : 5 False (17 % True); keep 40–60 % True"),
+        ("TTFFF", None),  # 40 %
+        ("TTTFF", None),  # 60 %
+        ("FFFF", None),  # fewer than 5 True/False questions: no balance rule
+    ],
+)
+def test_true_false_keys_stay_balanced(tmp_path: Path, keys: str, expected: str | None) -> None:
+    found = problems_of(tmp_path, true_false_bank(keys))
+    if expected is None:
+        assert found == []
+    else:
+        [hit] = found
+        assert hit.endswith(f":0: -: {expected}"), hit
+
+
+def test_real_bank_true_false_keys_are_balanced(bank: Bank) -> None:
+    keys = [q.correct_option for q in bank.questions if q.is_true_false]
+    assert len(keys) >= 5
+    assert 0.40 <= keys.count("True") / len(keys) <= 0.60
