@@ -101,7 +101,7 @@ def words(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class Giveaway:
-    """``giver``'s stem or option shows the answer of ``receiver`` (indexes into the list)."""
+    """``giver``'s stem, option or explanation shows ``receiver``'s answer (list indexes)."""
 
     giver: int
     receiver: int
