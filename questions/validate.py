@@ -37,6 +37,9 @@ ACCEPTED_GIVEAWAYS: frozenset[tuple[str, str]] = frozenset(
         # fundamental changes?" each state the other's key.
         ("russia-no-fundamental-changes", "which-side-resists-changes"),
         ("which-side-resists-changes", "russia-no-fundamental-changes"),
+        # ¶17: the key "a reliable partner and gracious host" is the reputation that hosting
+        # bolstered, so any stem asking for it shows that hosting bolstered his reputation.
+        ("reliable-partner-gracious-host", "host-role-reputation-boost"),
     }
 )
 
