@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from questions import validate
 from questions.loader import BankError, load_article, load_bank, read_bank
 from questions.model import Article, Bank
 from questions.tools import coverage_report, export_csv, export_jsonl
@@ -196,3 +197,107 @@ def test_warnings_for_thin_paragraphs_and_longest_answers(tmp_path: Path) -> Non
     long_answer = GOOD.replace('"In Sochi"', '"In the Black Sea resort of Sochi"')
     _, problems = read_bank([write(tmp_path, long_answer)], load_article())
     assert any("correct option is the longest in 100%" in str(p) for p in problems)
+
+
+GIVER = """\
+- id: plea-true-false
+  paragraph: 3
+  topic: russia
+  difficulty: 1
+  question: "True or false: Lukashenka pleaded with Putin for more help at his summit in Sochi."
+  options: ["True", "False"]
+  answer: 0
+  explanation: "True. He pleaded for additional assistance. (¶3)"
+  quote: "he pleaded for additional assistance from Russian President Vladimir Putin"
+"""
+
+
+def test_stem_that_states_another_key_is_an_error(tmp_path: Path) -> None:
+    found = problems_of(tmp_path, GOOD + "\n" + GIVER)
+    [hit] = found
+    assert ":11: plea-true-false: stem gives away the answer of sochi-summit-plea (" in hit
+    assert hit.endswith("bank.yaml:1)")
+
+
+def test_option_that_states_another_key_is_an_error(tmp_path: Path) -> None:
+    lister = (
+        GIVER.replace("plea-true-false", "summit-list")
+        .replace(
+            "True or false: Lukashenka pleaded with Putin for more help at his summit in Sochi.",
+            "Which of these does the article report?",
+        )
+        .replace(
+            '["True", "False"]',
+            '["He pleaded with Putin for more help in Sochi", "He met Latushka", "He resigned"]',
+        )
+    )
+    found = problems_of(tmp_path, GOOD + "\n" + lister)
+    assert len(found) == 1, found
+    assert (
+        "summit-list: option 1 ('He pleaded with Putin for more help in Sochi') gives away"
+        in (found[0])
+    )
+
+
+def test_key_word_without_the_same_subject_is_no_giveaway(tmp_path: Path) -> None:
+    other = GIVER.replace(
+        "Lukashenka pleaded with Putin for more help at his summit in Sochi.",
+        "the article names Sochi.",
+    )
+    assert problems_of(tmp_path, GOOD + "\n" + other) == []
+
+
+def test_accepted_giveaway_needs_overlapping_quotes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        validate, "ACCEPTED_GIVEAWAYS", frozenset({("plea-true-false", "sochi-summit-plea")})
+    )
+    # The two quotes share "he pleaded for additional assistance": never in one round.
+    assert problems_of(tmp_path, GOOD + "\n" + GIVER) == []
+    apart = GIVER.replace(
+        "he pleaded for additional assistance from Russian President Vladimir Putin",
+        "Russian President Vladimir Putin",
+    )
+    [hit] = problems_of(tmp_path, GOOD + "\n" + apart)
+    assert "plea-true-false: stem gives away the answer of sochi-summit-plea" in hit
+
+
+def true_false_bank(keys: str) -> str:
+    """One True/False question per letter of ``keys`` (T or F), each on ¶3."""
+    entries = [
+        GIVER.replace("plea-true-false", f"statement-{n}")
+        .replace(
+            "Lukashenka pleaded with Putin for more help at his summit in Sochi.",
+            f"claim {n}.",
+        )
+        .replace("answer: 0", f"answer: {0 if key == 'T' else 1}")
+        for n, key in enumerate(keys)
+    ]
+    return "\n".join(entries)
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ("FFFFF", "True/False keys are 0 True : 5 False (0 % True); keep 40–60 % True"),
+        ("TTTTF", "True/False keys are 4 True : 1 False (80 % True); keep 40–60 % True"),
+        ("TFFFFF", "True/False keys are 1 True : 5 False (17 % True); keep 40–60 % True"),
+        ("TTFFF", None),  # 40 %
+        ("TTTFF", None),  # 60 %
+        ("FFFF", None),  # fewer than 5 True/False questions: no balance rule
+    ],
+)
+def test_true_false_keys_stay_balanced(tmp_path: Path, keys: str, expected: str | None) -> None:
+    found = problems_of(tmp_path, true_false_bank(keys))
+    if expected is None:
+        assert found == []
+    else:
+        [hit] = found
+        assert hit.endswith(f":0: -: {expected}"), hit
+
+
+def test_real_bank_true_false_keys_are_balanced(bank: Bank) -> None:
+    keys = [q.correct_option for q in bank.questions if q.is_true_false]
+    assert len(keys) >= 5
+    assert 0.40 <= keys.count("True") / len(keys) <= 0.60
