@@ -45,6 +45,8 @@ class Settings:
     webhook_max_connections: int = 40
     shutdown_grace: float = 20.0
     concurrency: int = 64  # updates handled at once (different chats)
+    worker_id: str | None = None  # a stable name for this worker in leases
+    send_rate: int = 25  # messages a second for the whole fleet (Telegram allows about 30)
     dashboard_url: str | None = None
     dashboard_secret: str | None = None
     dashboard_host: str = "127.0.0.1"
@@ -99,6 +101,8 @@ class Settings:
             webhook_max_connections=_int(env, "WEBHOOK_MAX_CONNECTIONS", 40, 1, 100),
             shutdown_grace=float(_int(env, "SHUTDOWN_GRACE", 20, 1, 3600)),
             concurrency=_int(env, "CONCURRENCY", 64, 1, 1024),
+            worker_id=_worker_id(get("WORKER_ID")),
+            send_rate=_int(env, "SEND_RATE", 25, 1, 1000),
             dashboard_url=dashboard_url,
             dashboard_secret=dashboard_secret,
             dashboard_host=get("DASHBOARD_HOST") or "127.0.0.1",
@@ -131,6 +135,12 @@ class Settings:
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _worker_id(raw: str) -> str | None:
+    if raw and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", raw):
+        raise ConfigError(f"WORKER_ID must be 1–64 characters of A–Z a–z 0–9 _ . : -, not {raw!r}")
+    return raw or None
 
 
 def _admins(raw: str) -> frozenset[int]:

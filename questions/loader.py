@@ -14,6 +14,8 @@ from questions.model import Article, Bank, Question
 from questions.validate import Problem, check_bank, check_entry
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+MAX_FILE_BYTES = 2 * 1024 * 1024  # the whole bank is ~150 KiB
+MAX_DEPTH = 4  # a list of mappings whose values are at most lists
 DEFAULT_ARTICLE = PACKAGE_DIR / "article.txt"
 DEFAULT_BANK_DIR = PACKAGE_DIR / "bank"
 
@@ -62,13 +64,38 @@ def bank_files(location: Path = DEFAULT_BANK_DIR) -> list[Path]:
     return [location]
 
 
+def _shape_problem(text: str) -> tuple[int, str] | None:
+    """A reason to refuse the YAML before building it: anchors or aliases (the bank needs
+    none, and an alias bomb expands exponentially), or nesting deeper than a bank has
+    (PyYAML builds nested nodes recursively). Events are read in one linear pass."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return event.start_mark.line + 1, "YAML anchors and aliases are not allowed"
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels"
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # reported with its line when the file is loaded
+    return None
+
+
 def read_entries(path: Path) -> tuple[list[RawEntry], list[Problem]]:
     """Parse one YAML file into raw entries, reporting syntax and shape problems."""
     name = display_path(path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return [], [Problem(name, 0, "-", f"file is over {MAX_FILE_BYTES // 1024} KiB")]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(name, 0, "-", f"cannot read file: {exc}")]
+    refused = _shape_problem(text)
+    if refused is not None:
+        return [], [Problem(name, refused[0], "-", refused[1])]
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -120,6 +147,9 @@ def read_bank(
             if question is not None:
                 questions.append(question)
     problems.extend(check_bank(questions, article))
+    if not questions and not any(p.is_error for p in problems):
+        where = ", ".join(display_path(p) for p in paths) or display_path(DEFAULT_BANK_DIR)
+        problems.append(Problem(where, 0, "-", "the bank has no questions"))
     return Bank(article, tuple(questions)), problems
 
 

@@ -844,6 +844,11 @@ class Queries:
         )
         return released == 1
 
+    def clear_leases(self) -> int:
+        """Drop every lease (an SQLite database has one worker: what a killed process held is
+        free at once when it starts again)."""
+        return self.sql.run("DELETE FROM inbox_leases") + self.sql.run("DELETE FROM leases")
+
     def release_all_keys(self, owner: str) -> int:
         return self.sql.run("DELETE FROM inbox_leases WHERE owner = ?", (owner,))
 

@@ -216,7 +216,7 @@ async def running_bot(
     try:
         yield running
     finally:
-        await running.runtime.stop(grace=5)
+        await running.runtime.stop(grace=1)
         await app.stop()
         await app.shutdown()
         assert app.post_shutdown is not None

@@ -272,8 +272,13 @@ async def test_group_upgraded_to_supergroup_moves_the_round(
 ) -> None:
     new_id = -100999
     async with running_bot(api, db_url, clock) as bot:
-        api.fail("sendPoll", 400, "Bad Request: group chat was upgraded to a supergroup chat",
-                 chat_id=GROUP_ID, migrate_to=new_id)
+        api.fail(
+            "sendPoll",
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            chat_id=GROUP_ID,
+            migrate_to=new_id,
+        )
         await bot.send(f.command(ANN, "/quiz 1", GROUP))
         await bot.settle()
         await bot.tick()
@@ -292,8 +297,13 @@ async def test_bot_removed_from_group_ends_round(
         await bot.send(f.command(ANN, "/quiz 2", GROUP))
         await api.wait_calls("sendPoll", 1)
         # Only this chat refuses: the bot was kicked.
-        api.fail("sendMessage", 403, "Forbidden: bot was kicked from the supergroup chat",
-                 chat_id=GROUP_ID, times=5)
+        api.fail(
+            "sendMessage",
+            403,
+            "Forbidden: bot was kicked from the supergroup chat",
+            chat_id=GROUP_ID,
+            times=5,
+        )
         clock.advance(seconds=40)
         await bot.tick()
         assert await bot.quiz.open_round(GROUP_ID) is None
@@ -338,11 +348,18 @@ async def test_groups_get_their_own_command_menu_and_private_links(
         private_commands = {c["command"] for c in scopes["all_private_chats"]["commands"]}
         assert group_commands == {"quiz", "stop", "top", "me", "read", "help"}
         assert {"review", "progress", "forget", "remind"} <= private_commands
-        for command, payload in [("/review", "review"), ("/progress", "progress"),
-                                 ("/forget", "forget"), ("/remind 8am", "me")]:
+        for command, payload in [
+            ("/review", "review"),
+            ("/progress", "progress"),
+            ("/forget", "forget"),
+            ("/remind 8am", "me"),
+        ]:
             [reply] = await bot.send(f.command(ANN, command, GROUP))
-            [(label, url)] = [(b["text"], b["url"]) for row in reply["reply_markup"]
-                              ["inline_keyboard"] for b in row]
+            [(label, url)] = [
+                (b["text"], b["url"])
+                for row in reply["reply_markup"]["inline_keyboard"]
+                for b in row
+            ]
             assert label == "💬 Open private chat"
             assert url == f"https://t.me/quiz_test_bot?start={payload}"
         [page] = await bot.send(f.command(ANN, "/read 3", GROUP))

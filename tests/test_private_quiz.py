@@ -272,3 +272,17 @@ async def test_deep_links_open_what_they_name(
         assert "Question 1/10" in plain(quiz.text)
         note, menu = await bot.send(f.command(ALICE, "/start ch_nonsense"), count=2)
         assert "not one I know" in note.text and "▶️ Quiz" in labels(menu)
+
+
+async def test_a_name_with_a_lone_surrogate_can_play(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    odd = f.user(77, "Zoë \ud800 \U0001f984")
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(odd, "/quiz 1"))
+        [fb] = await bot.send(
+            f.callback(odd, button_for(q, bank, correct=True), 100), "editMessageText"
+        )
+        assert fb.text.startswith("✅")
+        [board] = await bot.send(f.command(odd, "/top"))
+        assert "Zoë ? 🦄" in board.text

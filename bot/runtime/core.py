@@ -28,6 +28,7 @@ from bot.runtime.webhook import WebhookServer
 from storage.db import Store
 from storage.models import InboxItem
 from storage.queries import Queries
+from storage.sql import Dialect
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,10 @@ WORKER_LEASE = timedelta(seconds=30)
 JobHandler = Callable[[Any, int, dict[str, Any]], Awaitable[None]]  # (application, key, data)
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+def worker_name(configured: str | None = None) -> str:
+    """This worker's name in leases: WORKER_ID if set (a worker restarted under the same
+    name takes its leases back at once), else host, process and a random suffix."""
+    return configured or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class Runtime:
@@ -58,7 +61,7 @@ class Runtime:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.owner = worker_name()
+        self.owner = worker_name(settings.worker_id)
         self.allowed_updates = allowed_updates
         self.limiter = limiter
         self.long_poll = long_poll
@@ -135,6 +138,8 @@ class Runtime:
 
     async def start(self, *, intake: bool = True) -> None:
         """Start handling the inbox and timed jobs; with ``intake``, fetch updates too."""
+        if self.store.dialect is Dialect.SQLITE:
+            await self.store.write(lambda q: q.clear_leases())
         await self.scheduler.start()
         if self.app.job_queue is not None:
             self.jobs.start(self.app.job_queue)

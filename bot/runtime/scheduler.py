@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 UPDATE = "update"
 MAX_ATTEMPTS = 5  # an item whose handling killed the worker this often is skipped
-LEASE = timedelta(seconds=30)
-RENEW_EVERY = 10.0
+LEASE = timedelta(seconds=15)  # a dead worker's chats pass to the others this soon
+RENEW_EVERY = 5.0
 POLL_EVERY = 0.25  # how often a worker looks for work that others stored
 HOLD_IDLE = 5.0  # a key stays leased this long after its last item, for what comes next
 DONE_FLUSH = 0.05

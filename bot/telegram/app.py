@@ -149,7 +149,7 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(FairRateLimiter())
+        builder = builder.rate_limiter(FairRateLimiter(overall_per_second=settings.send_rate))
     if timeout is not None:
         builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
     if requests is not None:

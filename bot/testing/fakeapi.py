@@ -298,9 +298,13 @@ class FakeBotApi:
         return self._message(params, text=params["text"])
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        if "inline_message_id" in params:
+            return True  # Telegram answers True for messages sent via inline mode
         return self._message(params, text=params["text"])
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        if "inline_message_id" in params:
+            return True
         return self._message(params, text="(edited)")
 
     def _poll(self, params: dict[str, Any], poll_id: str, closed: bool) -> dict[str, Any]:
