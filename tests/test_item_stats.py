@@ -221,12 +221,15 @@ def test_report_lists_every_question_then_the_flagged_ones(
 
 async def play(
     quiz: QuizEngine, player: Player, ids: list[str], right: list[bool], clock: FakeClock
-) -> None:
-    """One private round of ``ids``, answering right or wrong, 3 s per question."""
+) -> int:
+    """One private round of ``ids``, answering right or wrong, 3 s per question; returns the
+    round's id."""
     start = await quiz.start_round(
-        player.id, ChatKind.PRIVATE, player, RoundRequest(question_ids=ids)
+        player.id, ChatKind.PRIVATE, player, RoundRequest(question_ids=ids), replace=True
     )
     view = start.view
+    assert view is not None
+    round_id = view.round_id
     for good in right:
         assert view is not None
         await quiz.mark_shown(view, 100 + view.position)
@@ -239,6 +242,7 @@ async def play(
         if outcome.next_position is None:
             break
         _, view = await quiz.claim_next(view.round_id, outcome.next_position, player)
+    return round_id
 
 
 async def test_answer_rows_and_daily_counts_on_both_backends(any_db: str, bank: Bank) -> None:
