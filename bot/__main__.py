@@ -12,8 +12,9 @@ def main(argv: list[str] | None = None) -> int:
         "mode",
         nargs="?",
         default="run",
-        choices=("run", "console", "disputes"),
-        help="run the bot (default), play in the terminal, or list open disputes",
+        choices=("run", "console", "disputes", "dashboard"),
+        help="run the bot (default), play in the terminal, list open disputes, or serve the "
+        "dashboard",
     )
     parser.add_argument("--questions", type=int, default=10, help="console: questions per round")
     study = parser.add_mutually_exclusive_group()
@@ -27,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_console(activity, max(1, min(args.questions, 50)))
     if args.mode == "disputes":
         return run_disputes()
+    if args.mode == "dashboard":
+        from bot.dashboard.serve import run_dashboard  # noqa: PLC0415
+
+        return run_dashboard()
     return run_bot()
 
 

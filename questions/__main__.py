@@ -1,4 +1,4 @@
-"""``python -m questions check|coverage|export`` — tools for the question bank."""
+"""``python -m questions check|coverage|export|stats`` — tools for the question bank."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("coverage", help="questions per paragraph and unasked sentences")
     export = commands.add_parser("export", help="print the bank as JSONL or CSV")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    commands.add_parser("stats", help="item analysis of the answers stored at DATABASE_URL")
     args = parser.parse_args(argv)
 
     bank, problems = read_bank(bank_files(args.bank), load_article(args.article))
@@ -31,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         warnings = len(problems)
         print(f"ok: {len(bank)} questions, {warnings} warning(s)")
+    elif args.command == "stats":
+        from questions.answered import print_stats  # noqa: PLC0415 - opens the database
+
+        return print_stats(bank, sys.stdout, sys.stderr)
     elif args.command == "coverage":
         sys.stdout.write(coverage_report(bank))
     else:

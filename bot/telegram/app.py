@@ -31,6 +31,7 @@ from bot.runtime.scheduler import FloodPolicy
 from bot.telegram import (
     account,
     basics,
+    dashboard,
     disputes,
     groups,
     quiz,
@@ -58,7 +59,7 @@ ALLOWED_UPDATES = [
     "inline_query",
     "chosen_inline_result",
 ]
-FEATURES = (basics, quiz, groups, reading, scores, study, reminders, disputes, account)
+FEATURES = (basics, quiz, groups, reading, scores, study, reminders, disputes, account, dashboard)
 
 
 async def saw_sender(update: Update, context: BotContext) -> None:
