@@ -281,7 +281,7 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         created_at   TEXT    NOT NULL
     );
     CREATE TABLE challenges (
-        token_hash TEXT    PRIMARY KEY,             -- sha256 of the link's token
+        token      TEXT    PRIMARY KEY,             -- in the link: 96 random bits
         owner_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         round_id   INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
         score      INTEGER NOT NULL,
@@ -292,11 +292,11 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX challenges_owner ON challenges(owner_id, created_at);
     CREATE TABLE challenge_attempts (
-        token_hash TEXT    NOT NULL REFERENCES challenges(token_hash) ON DELETE CASCADE,
+        token      TEXT    NOT NULL REFERENCES challenges(token) ON DELETE CASCADE,
         user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         round_id   INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
         reported   INTEGER NOT NULL DEFAULT 0,      -- the head-to-head was sent
-        PRIMARY KEY (token_hash, user_id)
+        PRIMARY KEY (token, user_id)
     ) WITHOUT ROWID;
     CREATE INDEX challenge_attempts_round ON challenge_attempts(round_id);
     CREATE TABLE question_codes (
@@ -531,7 +531,7 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         created_at   TIMESTAMPTZ NOT NULL
     );
     CREATE TABLE challenges (
-        token_hash TEXT    PRIMARY KEY,
+        token      TEXT    PRIMARY KEY,
         owner_id   BIGINT  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         round_id   BIGINT  NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
         score      INTEGER NOT NULL,
@@ -542,11 +542,11 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX challenges_owner ON challenges(owner_id, created_at);
     CREATE TABLE challenge_attempts (
-        token_hash TEXT    NOT NULL REFERENCES challenges(token_hash) ON DELETE CASCADE,
+        token      TEXT    NOT NULL REFERENCES challenges(token) ON DELETE CASCADE,
         user_id    BIGINT  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         round_id   BIGINT  NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
         reported   BOOLEAN NOT NULL DEFAULT FALSE,
-        PRIMARY KEY (token_hash, user_id)
+        PRIMARY KEY (token, user_id)
     );
     CREATE INDEX challenge_attempts_round ON challenge_attempts(round_id);
     CREATE TABLE question_codes (

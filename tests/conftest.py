@@ -179,6 +179,7 @@ class Running:
 
     async def tick(self) -> int:
         """Move due jobs into the inbox now (the JobQueue does this every second)."""
+        await self.runtime.jobs.caught_up.wait()
         moved = await self.runtime.jobs.tick()
         await self.runtime.idle()
         return moved

@@ -346,7 +346,7 @@ async def test_groups_get_their_own_command_menu_and_private_links(
         scopes = {str(c["scope"]["type"]): c for c in api.of("setMyCommands")}
         group_commands = {c["command"] for c in scopes["all_group_chats"]["commands"]}
         private_commands = {c["command"] for c in scopes["all_private_chats"]["commands"]}
-        assert group_commands == {"quiz", "stop", "top", "me", "read", "help"}
+        assert group_commands == {"quiz", "stop", "daily", "top", "me", "read", "help"}
         assert {"review", "progress", "forget", "remind"} <= private_commands
         for command, payload in [
             ("/review", "review"),

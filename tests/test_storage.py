@@ -30,6 +30,7 @@ from bot.engine.quiz import QuizEngine
 from bot.engine.study import StudyEngine
 from bot.engine.views import Player, QuestionView, RoundRequest
 from questions.model import Bank
+from storage import social
 from storage.backend import StorageError
 from storage.copy import IDENTITY_TABLES, NOT_COPIED, TABLES, copy_database
 from storage.db import Store
@@ -801,19 +802,13 @@ async def play_group(
 
 
 def add_challenge(q: Queries, token: str, owner: int, round_id: int) -> None:
-    q.sql.run(
-        "INSERT INTO challenges (token_hash, owner_id, round_id, score, total, time_ms, "
-        "created_at, expires_at) VALUES (?, ?, ?, 1, 2, 3000, ?, ?)",
-        (token, owner, round_id, T0, T0 + timedelta(days=7)),
-    )
+    social.add_challenge(q, token, owner, round_id, 1, 2, 3000, T0, T0 + timedelta(days=7))
 
 
 def add_attempt(q: Queries, token: str, user: int, round_id: int, reported: bool) -> None:
-    q.sql.run(
-        "INSERT INTO challenge_attempts (token_hash, user_id, round_id, reported) "
-        "VALUES (?, ?, ?, ?)",
-        (token, user, round_id, reported),
-    )
+    assert social.add_attempt(q, token, user, round_id)
+    if reported:
+        assert social.mark_reported(q, token, user)
 
 
 async def test_forget_user_removes_every_row_of_the_user_and_keeps_the_ranks_right(
@@ -845,12 +840,12 @@ async def test_forget_user_removes_every_row_of_the_user_and_keeps_the_ranks_rig
         after = await store.read(lambda q: q.count_user_rows(ALICE.id))
         assert after == dict.fromkeys(after, 0)
         assert set(USER_TABLES) <= set(after)
-        attempts = await store.read(
-            lambda q: q.sql.all("SELECT token_hash, user_id FROM challenge_attempts")
-        )
-        assert [(r["token_hash"], r["user_id"]) for r in attempts] == []  # Bob's on hers too
-        challenges = await store.read(lambda q: q.sql.all("SELECT token_hash FROM challenges"))
-        assert [r["token_hash"] for r in challenges] == ["bob-challenge"]
+        assert await store.read(lambda q: q.count_rows("challenge_attempts")) == 0  # Bob's too
+        assert await store.read(lambda q: social.attempt(q, "alice-challenge", BOB.id)) is None
+        assert await store.read(lambda q: social.get_challenge(q, "alice-challenge")) is None
+        bobs = await store.read(lambda q: social.get_challenge(q, "bob-challenge"))
+        assert bobs is not None and bobs.owner_id == BOB.id
+        assert await store.read(lambda q: q.count_rows("challenges")) == 1
         assert await store.read(lambda q: q.get_round(alice_round)) is None
         group = await store.read(lambda q: q.get_round(group_round))
         assert group is not None and group.owner_id is None  # the group's round stays
@@ -958,10 +953,11 @@ async def test_take_due_jobs_returns_each_due_job_once(store: Store) -> None:
 
 
 async def test_two_postgresql_workers_take_every_due_job_exactly_once(pg_url: str) -> None:
+    """Two stores on one database (two workers), each taking in all its writer threads."""
     names = [f"job-{i:03d}" for i in range(240)]
-    first, second = await Store.open(pg_url), await Store.open(pg_url)
+    stores = [await Store.open(pg_url), await Store.open(pg_url)]
     try:
-        await first.write(
+        await stores[0].write(
             lambda q: [
                 q.schedule_job(n, "poll-close", i, T0 - timedelta(seconds=i), "{}")
                 for i, n in enumerate(names)
@@ -974,15 +970,25 @@ async def test_two_postgresql_workers_take_every_due_job_exactly_once(pg_url: st
                 taken += [job.name for job in batch]
             return taken
 
-        takers = [taker(store) for store in (first, second) for _ in range(store.backend.writers)]
+        # Every writer connection of both stores is open and busy: the takers start together.
+        async with WritersHeld(stores[0]), WritersHeld(stores[1]):
+            takers = [
+                asyncio.ensure_future(taker(store))
+                for store in stores
+                for _ in range(store.backend.writers)
+            ]
         results = await asyncio.gather(*takers)
     finally:
-        await first.close()
-        await second.close()
+        for store in stores:
+            await store.close()
     taken = [name for result in results for name in result]
-    assert sorted(taken) == names  # every job, none twice
-    per_store = len(takers) // 2
-    assert sum(map(len, results[:per_store])) and sum(map(len, results[per_store:]))
+    twice = sorted(name for name, n in Counter(taken).items() if n > 1)
+    missed = sorted(set(names) - set(taken))
+    assert (twice, missed) == ([], [])
+    assert len(taken) == len(names)
+    per_store = len(results) // 2
+    by_store = [sum(map(len, results[:per_store])), sum(map(len, results[per_store:]))]
+    assert all(by_store), by_store  # both workers took some
 
 
 # python -m storage --------------------------------------------------------------------------
@@ -1094,14 +1100,10 @@ async def populate(store: Store, bank: Bank, clock: FakeClock) -> None:
         q.add_early_vote("early-poll", CAROL.id, CAROL.name, 1, T0)
         q.lease_key(ALICE.id, "old-worker", T0 + timedelta(seconds=30), T0)
         q.take_lease("poller", "old-worker", T0 + timedelta(seconds=30), T0)
-        q.sql.run(
-            "INSERT INTO daily_quizzes (chat_id, local_minute, tz, size, seconds, created_by, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (GROUP, 9 * 60, "Europe/Berlin", 5, 30, BOB.id, T0),
-        )
+        social.set_daily(q, GROUP, 9 * 60, "Europe/Berlin", 5, 30, BOB.id, T0)
         add_challenge(q, "alice-challenge", ALICE.id, alice_round)
         add_attempt(q, "alice-challenge", BOB.id, bob_round, True)
-        q.sql.run("INSERT INTO question_codes (code, question_id) VALUES (?, ?)", ("k3x9", q1))
+        assert social.add_question_code(q, "k3x9", q1)
 
     await store.write(rest)
     await quiz.mark_blocked(BOB.id)  # last: playing again would clear it

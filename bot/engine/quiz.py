@@ -187,7 +187,8 @@ class QuizEngine:
         if label is None:
             label = request.topic or (f"¶{request.paragraph}" if request.paragraph else "")
         now = self.clock()
-        questions = [(q.id, option_order(q, self.rng)) for q in chosen]
+        questions = [(q.id, self._order(q, request, index)) for index, q in enumerate(chosen)]
+        owned = request.mode is not RoundMode.DAILY  # a daily quiz is nobody's round
 
         def create(q: Queries) -> int | Round:
             active = q.active_round(chat_id)
@@ -195,11 +196,12 @@ class QuizEngine:
                 if not replace:
                     return active  # another start won the race
                 q.end_round(active.id, RoundState.STOPPED, now)
-            q.upsert_user(player.id, player.name, now)
+            if owned:
+                q.upsert_user(player.id, player.name, now)
             return q.create_round(
                 chat_id=chat_id,
                 chat_kind=chat_kind,
-                owner_id=player.id,
+                owner_id=player.id if owned else None,
                 questions=questions,
                 open_period=request.open_period,
                 label=label,
@@ -212,9 +214,20 @@ class QuizEngine:
             return StartOutcome(view=None, open_round=_open(created))
         return StartOutcome(view=await self.current(created))
 
+    def _order(self, question: Question, request: RoundRequest, index: int) -> list[int]:
+        """The option order: the one asked for (a challenge replays the challenger's), if it
+        still fits the question, else a fresh shuffle."""
+        orders = request.option_orders
+        if orders is not None and index < len(orders):
+            wanted = list(orders[index])
+            if sorted(wanted) == list(range(len(question.options))):
+                return wanted
+        return option_order(question, self.rng)
+
     async def _choose(self, player: Player, request: RoundRequest) -> list[Question]:
         if request.question_ids is not None:
-            found = (self.bank.get(i) for i in request.question_ids)
+            # Questions no longer in the bank are left out (a challenge keeps its order).
+            found = [self.bank.get(i) for i in request.question_ids]
             return [q for q in found if q is not None][:MAX_ROUND_SIZE]
         seen = await self.store.read(lambda q: q.seen_question_ids(player.id))
         size = max(1, min(request.size, MAX_ROUND_SIZE))

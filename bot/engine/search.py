@@ -8,9 +8,10 @@ total, so a reply can say "14 paragraphs, showing 1–10".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from questions.model import Article
+from questions.model import Article, Question
 
 MAX_TERMS = 10
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
@@ -99,3 +100,21 @@ def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
         else:
             merged.append((start, end))
     return tuple(merged)
+
+
+def matching_questions(
+    questions: Sequence[Question], query: str, limit: int = 10
+) -> list[Question]:
+    """Questions whose stem or quote has every term of the query (whole words, as in
+    :func:`search`), in bank order."""
+    patterns = [_pattern(t) for t in parse_terms(query)]
+    if not patterns:
+        return []
+    found = []
+    for q in questions:
+        text = fold(q.question + " " + q.quote)
+        if all(p.search(text) for p in patterns):
+            found.append(q)
+            if len(found) >= limit:
+                break
+    return found

@@ -70,6 +70,7 @@ class RoundRequest:
     topic: str | None = None
     paragraph: int | None = None
     question_ids: Sequence[str] | None = None  # review, retry, challenge, one shared question
+    option_orders: Sequence[Sequence[int]] | None = None  # a challenge: the same option order
     mode: RoundMode = RoundMode.QUIZ
     open_period: int | None = None  # seconds per poll (groups)
     label: str | None = None

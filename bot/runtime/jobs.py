@@ -33,10 +33,11 @@ TICK_EVERY = 1.0
 TAKE = 200
 
 
-def _move_due(q: Queries, now: datetime) -> int:
+def _move_due(q: Queries, now: datetime) -> list[int]:
+    """Due jobs into the inbox, in one transaction; returns their keys."""
     jobs = q.take_due_jobs(now, TAKE)
     q.inbox_add([(None, job.key, job.kind, _payload(job)) for job in jobs], now)
-    return len(jobs)
+    return [job.key for job in jobs]
 
 
 def _payload(job: StoredJob) -> str:
@@ -60,10 +61,10 @@ class JobClock:
         """Move every due job into the inbox; returns how many moved."""
         if not self.caught_up.is_set():
             return 0
-        moved = await self.store.write(lambda q: _move_due(q, self.clock()))
-        if moved:
-            self.inbox.wake()
-        return moved
+        keys = await self.store.write(lambda q: _move_due(q, self.clock()))
+        if keys:
+            self.inbox.wake(keys)
+        return len(keys)
 
     def start(self, queue: JobQueue[Any]) -> None:
         self._queue = queue

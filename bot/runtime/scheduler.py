@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -39,7 +39,7 @@ UPDATE = "update"
 MAX_ATTEMPTS = 5  # an item whose handling killed the worker this often is skipped
 LEASE = timedelta(seconds=15)  # a dead worker's chats pass to the others this soon
 RENEW_EVERY = 5.0
-POLL_EVERY = 0.25  # how often a worker looks for work that others stored
+SCAN_EVERY = 1.0  # how often a worker looks for work that others stored
 HOLD_IDLE = 5.0  # a key stays leased this long after its last item, for what comes next
 DONE_FLUSH = 0.05
 
@@ -81,7 +81,7 @@ class Inbox:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        self.listeners: list[Callable[[], None]] = []
+        self.listeners: list[Callable[[Iterable[int]], None]] = []
 
     async def add_updates(self, updates: Sequence[dict[str, Any]]) -> int:
         """Store Telegram updates (a repeated update id changes nothing); returns how many
@@ -97,18 +97,19 @@ class Inbox:
             return 0
         now = self.clock()
         added = await self.store.write(lambda q: q.inbox_add(items, now))
-        self.wake()
+        self.wake({key for _, key, _, _ in items})
         return added
 
     async def add_work(self, key: int, kind: str, payload: dict[str, Any]) -> None:
         now = self.clock()
         item = (None, key, kind, json.dumps(payload))
         await self.store.write(lambda q: q.inbox_add([item], now))
-        self.wake()
+        self.wake({key})
 
-    def wake(self) -> None:
+    def wake(self, keys: Iterable[int] = ()) -> None:
+        keys = set(keys)
         for listener in self.listeners:
-            listener()
+            listener(keys)
 
     async def pending(self) -> int:
         return await self.store.read(lambda q: q.inbox_pending_count())
@@ -143,6 +144,7 @@ class Scheduler:
         self._senders: dict[tuple[int, int], _Sender] = {}
         self._done: list[tuple[int, int]] = []  # (key, item id) handled, not yet written
         self._wake = asyncio.Event()
+        self._fresh: set[int] = set()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self.handled = 0
@@ -159,7 +161,9 @@ class Scheduler:
             asyncio.create_task(self._renew_loop(), name="inbox-renew"),
         ]
 
-    def wake(self) -> None:
+    def wake(self, keys: Iterable[int] = ()) -> None:
+        """New work: for ``keys`` just stored here, or (no keys) anywhere: scan soon."""
+        self._fresh.update(keys)
         self._wake.set()
 
     async def stop(self, grace: float) -> int:
@@ -185,22 +189,39 @@ class Scheduler:
     # finding work -------------------------------------------------------------------------
 
     async def _find_work(self) -> None:
+        """Take the keys this worker just stored items for at once; look in the database
+        for everybody's work (other workers' webhooks, a predecessor's leftovers) every
+        ``SCAN_EVERY`` seconds."""
+        loop = asyncio.get_running_loop()
+        next_scan = 0.0
         while not self._stopping:
+            timeout = max(0.0, next_scan - loop.time())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_EVERY)
+                await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
             if self._stopping:
                 return
+            fresh, self._fresh = self._fresh, set()
+            scan = loop.time() >= next_scan
             try:
-                await self._take_keys()
+                if scan:
+                    next_scan = loop.time() + SCAN_EVERY
+                    await self._take_keys(None)
+                elif fresh:
+                    await self._take_keys(fresh)
             except Exception:  # the database may be briefly away; try again
                 log.exception("could not look for inbox work")
+                self._fresh |= fresh
                 await asyncio.sleep(1)
 
-    async def _take_keys(self) -> None:
+    async def _take_keys(self, fresh: set[int] | None) -> None:
+        """Lease keys with work: ``fresh`` ones (just stored here), or any (a scan)."""
         room = self.max_keys - len(self._keys)
         now = self.clock()
-        ready = await self.store.read(lambda q: _ready_keys(q, self.owner, now, room + 50))
+        if fresh is None:
+            ready = await self.store.read(lambda q: _ready_keys(q, self.owner, now, room + 50))
+        else:
+            ready = sorted(fresh)
         for key in ready:
             state = self._keys.get(key)
             if state is not None:

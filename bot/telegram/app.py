@@ -24,6 +24,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.engine.clock import Clock, system_clock
 from bot.engine.quiz import QuizEngine
+from bot.engine.social import SocialEngine
 from bot.engine.study import StudyEngine
 from bot.runtime.core import Runtime
 from bot.runtime.limiter import FairRateLimiter
@@ -31,9 +32,12 @@ from bot.runtime.scheduler import FloodPolicy
 from bot.telegram import (
     account,
     basics,
+    challenges,
+    daily,
     dashboard,
     disputes,
     groups,
+    inline,
     quiz,
     reading,
     reminders,
@@ -59,7 +63,21 @@ ALLOWED_UPDATES = [
     "inline_query",
     "chosen_inline_result",
 ]
-FEATURES = (basics, quiz, groups, reading, scores, study, reminders, disputes, account, dashboard)
+FEATURES = (
+    basics,
+    quiz,
+    groups,
+    daily,
+    challenges,
+    inline,
+    reading,
+    scores,
+    study,
+    reminders,
+    disputes,
+    account,
+    dashboard,
+)
 
 
 async def saw_sender(update: Update, context: BotContext) -> None:
@@ -86,6 +104,8 @@ def register_work(runtime: Runtime) -> None:
         runtime.register(kind, work)
     for kind, work in reminders.WORK.items():
         runtime.register(kind, work, background=True)
+    for kind, work in daily.WORK.items():
+        runtime.register(kind, work, background=True)
 
 
 async def post_init(app: App) -> None:
@@ -93,6 +113,7 @@ async def post_init(app: App) -> None:
     svc.store = await Store.open(svc.settings.database_url)
     svc.quiz = QuizEngine(svc.bank, svc.store, clock=svc.clock, rng=svc.rng)
     svc.study = StudyEngine(svc.quiz)
+    svc.social = SocialEngine(svc.quiz)
     limiter = app.bot.rate_limiter
     svc.runtime = Runtime(
         app,
@@ -107,6 +128,8 @@ async def post_init(app: App) -> None:
     register_work(svc.runtime)
     await basics.set_commands(app.bot)
     recovered = await groups.recover_rounds(app)
+    for at in await svc.social.ensure_jobs():
+        svc.runtime.jobs.arm(at)
     log.info(
         "bot started: %d questions, database %s, %d group round(s) given their timer back",
         len(svc.bank),
@@ -119,7 +142,7 @@ async def post_shutdown(app: App) -> None:
     svc = services_of(app)
     if svc.store is not None:
         await svc.store.close()
-        svc.store = svc.quiz = svc.study = None
+        svc.store = svc.quiz = svc.study = svc.social = None
     log.info("storage closed")
 
 

@@ -17,7 +17,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.views import RoundRequest, Status
 from bot.telegram import callbacks as cb
-from bot.telegram import quiz, reading, render, scores, study
+from bot.telegram import challenges, quiz, reading, render, scores, study
 from bot.telegram.common import (
     command,
     is_private,
@@ -50,6 +50,7 @@ PRIVATE_COMMANDS = (
 GROUP_COMMANDS = (
     ("quiz", "Start a quiz here: /quiz [topic] [n] [Ns]"),
     ("stop", "Stop the quiz (its starter or an admin)"),
+    ("daily", "A daily quiz: /daily 09:00 Europe/Kyiv 5 20s"),
     ("top", "This chat’s scoreboard: /top [week]"),
     ("me", "Your points and rank here"),
     ("read", "Read a paragraph: /read N"),
@@ -126,6 +127,10 @@ async def open_deep_link(update: Update, context: BotContext, payload: str) -> b
         context.bank.article.citable.stop - 1
     ):
         await reading.show_paragraph(update, context, int(m[1]))
+    elif payload.startswith("ch_"):
+        return await challenges.open_challenge(update, context, payload[3:])
+    elif payload.startswith("q_"):
+        return await challenges.open_shared_question(update, context, payload[2:])
     else:
         await reply(update, "That link is not one I know (or it expired). Here is the menu:")
         return False

@@ -289,6 +289,23 @@ class PollNextButton(Button):
         return f"p:{self.round_id}:{self.position}"
 
 
+@dataclass(frozen=True, slots=True)
+class ChallengeButton(Button):
+    """ "🆕 Take the challenge" (after a conflict): ends the open round, starts the friend's
+    challenge ``token``."""
+
+    token: str
+    SHAPE = re.compile(r"h:([A-Za-z0-9_-]{11,60})")
+
+    @property
+    def data(self) -> str:
+        return f"h:{self.token}"
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> Button:
+        return cls(m[1])
+
+
 KINDS: tuple[type[Button], ...] = (
     AnswerButton,
     NextButton,
@@ -305,6 +322,7 @@ KINDS: tuple[type[Button], ...] = (
     ResolveButton,
     DisputePageButton,
     PollNextButton,
+    ChallengeButton,
 )
 
 

@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.engine.clock import Clock, system_clock
 from bot.engine.quiz import QuizEngine
+from bot.engine.social import SocialEngine
 from bot.engine.study import StudyEngine
 from questions.model import Bank
 from storage.db import Store
@@ -32,6 +33,7 @@ class Services:
     store: Store | None = None
     quiz: QuizEngine | None = None
     study: StudyEngine | None = None
+    social: SocialEngine | None = None
     runtime: Any = None  # bot.runtime.core.Runtime, built in post_init
     flood: Any = None  # bot.runtime.scheduler.FloodPolicy (tests and benchmarks tune it)
     long_poll: int = 10
@@ -40,6 +42,11 @@ class Services:
         if self.quiz is None or self.study is None:
             raise RuntimeError("storage is not open yet")
         return self.quiz, self.study
+
+    def social_engine(self) -> SocialEngine:
+        if self.social is None:
+            raise RuntimeError("storage is not open yet")
+        return self.social
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -56,6 +63,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def study(self) -> StudyEngine:
         return self.services.engines()[1]
+
+    @property
+    def social(self) -> SocialEngine:
+        return self.services.social_engine()
 
     @property
     def bank(self) -> Bank:

@@ -283,8 +283,10 @@ async def end_with_message(app: Any, chat_id: int, round_id: int, why: str) -> N
 
 async def moved(app: Any, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup: its round continues under the new chat id."""
-    quiz, _ = services_of(app).engines()
+    svc = services_of(app)
+    quiz, _ = svc.engines()
     moved_rounds = await quiz.move_chat(old_chat_id, new_chat_id)
+    await svc.social_engine().move_chat(old_chat_id, new_chat_id)
     log.info("chat %s is now %s (%d round moved)", old_chat_id, new_chat_id, moved_rounds)
 
 

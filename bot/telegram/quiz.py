@@ -12,9 +12,9 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.engine.quiz import DEFAULT_ROUND_SIZE, MAX_ROUND_SIZE
-from bot.engine.views import Player, QuestionView, RoundRequest, Status
+from bot.engine.views import AnswerOutcome, Player, QuestionView, RoundRequest, Status
 from bot.telegram import callbacks as cb
-from bot.telegram import disputes, groups, render
+from bot.telegram import challenges, disputes, groups, render
 from bot.telegram.common import (
     command,
     edit,
@@ -239,18 +239,26 @@ async def answer_pressed(update: Update, context: BotContext) -> None:
     outcome = await context.quiz.answer(
         button.round_id, button.position, button.option, player_of(query.from_user)
     )
+    player = player_of(query.from_user)
     if outcome.status is Status.ALREADY_ANSWERED and outcome.view is not None:
         # Show the stored feedback again: a retry after a lost reply must not leave the user
         # without it, and changes nothing.
         await toast(query, render.notice(outcome.status))
-        await edit(query, *render.feedback_message(outcome, context.quiz.clock()))
+        await edit(query, *await feedback(context, outcome, player))
         return
     if outcome.status is not Status.OK:
         await toast(query, render.notice(outcome.status))
         return
     # The answer is committed: only now is it acknowledged.
     await toast(query, "✅ Correct!" if outcome.correct else "❌ Not quite")
-    await edit(query, *render.feedback_message(outcome, context.quiz.clock()))
+    await edit(query, *await feedback(context, outcome, player))
+    await challenges.report(context, outcome)
+
+
+async def feedback(context: BotContext, outcome: AnswerOutcome, player: Player) -> render.Rendered:
+    """The feedback message; a finished quiz's recap gets a fresh ⚔️ challenge to share."""
+    token = await challenges.challenge_token(context, outcome, player)
+    return render.feedback_message(outcome, context.quiz.clock(), token)
 
 
 async def answer_typed(update: Update, context: BotContext, shown: int) -> bool:
@@ -272,7 +280,8 @@ async def answer_typed(update: Update, context: BotContext, shown: int) -> bool:
             await context.bot.edit_message_reply_markup(chat.id, message_id, reply_markup=None)
         except BadRequest as exc:
             log.debug("question keyboard not removed: %s", exc.message)
-    await reply_rendered(update, render.feedback_message(outcome, context.quiz.clock()))
+    await reply_rendered(update, await feedback(context, outcome, player_of(user)))
+    await challenges.report(context, outcome)
     return True
 
 
@@ -370,7 +379,7 @@ async def back_pressed(update: Update, context: BotContext) -> None:
         await toast(query, render.notice(outcome.status))
         return
     await toast(query)
-    await edit(query, *render.feedback_message(outcome, context.quiz.clock()))
+    await edit(query, *await feedback(context, outcome, player_of(query.from_user)))
 
 
 async def stop_command(update: Update, context: BotContext) -> None:

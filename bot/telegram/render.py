@@ -12,11 +12,12 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
 
-from bot.engine.clock import format_minute, zone_label
+from bot.engine.clock import format_minute, zone, zone_label
 from bot.engine.scoring import Activity
 from bot.engine.search import SearchHit, SearchResult
+from bot.engine.social import Challenge, DailyQuiz, HeadToHead, WeeklyRecap
 from bot.engine.study import DisputePage, Mark, Progress, TopicLine, humanize
 from bot.engine.views import (
     AnswerOutcome,
@@ -262,7 +263,9 @@ def goal_line(activity: Activity | None) -> str:
     return f"🎯 today {activity.today}/{activity.goal}"
 
 
-def feedback_message(outcome: AnswerOutcome, now: datetime) -> Rendered:
+def feedback_message(
+    outcome: AnswerOutcome, now: datetime, challenge: str | None = None
+) -> Rendered:
     """The answer's verdict, why, and the cited quote; after a round's last question it
     ends with the round's recap and the next steps."""
     assert outcome.view is not None  # noqa: S101 - only answered outcomes are rendered
@@ -302,7 +305,9 @@ def feedback_message(outcome: AnswerOutcome, now: datetime) -> Rendered:
         lines += ["", "━━━━━━━━━━", *recap_lines(outcome.summary, outcome.activity, now)]
         if outcome.offer_reminder and outcome.status is Status.OK:
             lines += ["", REMINDER_OFFER]
-        rows += recap_rows(outcome.summary, offer_reminder=outcome.offer_reminder)
+        rows += recap_rows(
+            outcome.summary, offer_reminder=outcome.offer_reminder, challenge=challenge
+        )
     return fit("\n".join(lines)), keyboard(*rows)
 
 
@@ -341,7 +346,7 @@ def recap_lines(summary: RoundSummary, activity: Activity | None, now: datetime)
 
 
 def recap_rows(
-    summary: RoundSummary, *, offer_reminder: bool = False
+    summary: RoundSummary, *, offer_reminder: bool = False, challenge: str | None = None
 ) -> list[list[InlineKeyboardButton]]:
     first: list[InlineKeyboardButton] = []
     if summary.missed:
@@ -349,7 +354,10 @@ def recap_rows(
             button("🔁 Retry my mistakes", cb.StartButton(cb.Ask.RETRY, summary.round_id))
         )
     first.append(button("🎯 New quiz", cb.StartButton(cb.Ask.QUIZ, DEFAULT_SIZE)))
-    rows = [first, [button("📊 My stats", cb.ScreenButton(cb.Screen.ME))]]
+    second = [button("📊 My stats", cb.ScreenButton(cb.Screen.ME))]
+    if challenge is not None:
+        second.append(challenge_button(challenge))
+    rows = [first, second]
     if offer_reminder:
         rows.append(reminder_choices())
     return rows
@@ -385,7 +393,7 @@ def request_label(request: RoundRequest) -> str:
     return f"🆕 New {request.size}-question quiz"
 
 
-def open_round_message(open_round: OpenRound, new: cb.StartButton, new_label: str) -> Rendered:
+def open_round_message(open_round: OpenRound, new: cb.Button, new_label: str) -> Rendered:
     what = "review" if open_round.mode is RoundMode.REVIEW else "quiz"
     text = (
         f"You have a {what} open (question {open_round.number}/{open_round.total}). "
@@ -772,3 +780,103 @@ def disputes_message(page: DisputePage, bank: Bank, page_size: int) -> Rendered:
         nav.append(button("More ▶", cb.DisputePageButton(last)))
     rows.append(nav)
     return text, keyboard(*rows)
+
+
+# social play ----------------------------------------------------------------------------------
+
+
+def _when(moment: datetime | None, tz: str) -> str:
+    if moment is None:
+        return "not scheduled"
+    local = moment.astimezone(zone(tz))
+    return f"{local:%a %-d %b %H:%M} ({zone_label(tz)})"
+
+
+def daily_message(daily: DailyQuiz | None) -> str:
+    if daily is None:
+        return (
+            "📅 No daily quiz here yet. An admin can set one: "
+            "<code>/daily 09:00 Europe/Kyiv 5 20s</code>."
+        )
+    return (
+        f"📅 Daily quiz: every day at <b>{format_minute(daily.minute)}</b> "
+        f"({escape(zone_label(daily.tz))}), {plural(daily.size, 'question')} of "
+        f"{daily.seconds} s. Next: {escape(_when(daily.next_run, daily.tz))}. "
+        "A weekly recap follows on Sundays at 20:00. <code>/daily off</code> removes it."
+    )
+
+
+def daily_intro(total: int, seconds: int) -> str:
+    return (
+        f"📅 <b>Today’s daily quiz</b>: {plural(total, 'question')}, {seconds} s each. "
+        "Tap an option in each poll."
+    )
+
+
+DAILY_SKIPPED = "⏰ Today’s daily quiz is skipped: a quiz is already running here."
+
+
+def recap_week_message(recap: WeeklyRecap) -> str:
+    lines = [f"🗓 <b>The week in review</b> ({escape(recap.week)})", ""]
+    lines += [f"{_medal(e.rank)} {name(e.name)} — <b>{e.points}</b>" for e in recap.table]
+    lines.append(f"\n{plural(recap.players, 'player')} this week.")
+    if recap.missed is not None:
+        q = recap.missed
+        lines += [
+            "",
+            f"<b>Most missed</b> ({plural(recap.misses, 'miss', 'misses')}): {escape(q.question)}",
+            f"→ <b>{escape(q.correct_option)}</b>",
+            citation(q),
+        ]
+    return fit("\n".join(lines))
+
+
+def challenge_button(token: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        "⚔️ Challenge a friend",
+        switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+            query=f"ch_{token}",
+            allow_user_chats=True,
+            allow_group_chats=True,
+            allow_bot_chats=False,
+            allow_channel_chats=False,
+        ),
+    )
+
+
+def challenge_card_text(challenge: Challenge) -> str:
+    return (
+        f"⚔️ <b>{name(challenge.owner.name)}</b> got <b>{challenge.score}/{challenge.total}</b> "
+        f"on {escape(ARTICLE)} — can you beat that? Same questions, same order."
+    )
+
+
+def challenge_intro(challenge: Challenge) -> str:
+    return (
+        f"⚔️ <b>{name(challenge.owner.name)}’s challenge</b>: {challenge.score}/"
+        f"{challenge.total}. Here are the same {plural(challenge.total, 'question')}, "
+        "in the same order. Good luck!"
+    )
+
+
+def head_to_head_message(result: HeadToHead) -> str:
+    winner = result.winner
+    lines = [
+        "⚔️ <b>Challenge result</b>",
+        f"{name(result.challenger.name)}: <b>{result.challenger_score}/{result.total}</b>"
+        f" · {_seconds(result.challenger_ms)}",
+        f"{name(result.friend.name)}: <b>{result.friend_score}/{result.total}</b>"
+        f" · {_seconds(result.friend_ms)}",
+        "",
+        f"🏆 {name(winner.name)} wins!" if winner else "🤝 A draw: same score, same time.",
+    ]
+    if winner and result.challenger_score == result.friend_score:
+        lines.append("(Same score: the faster total answer time wins.)")
+    return "\n".join(lines)
+
+
+def shared_question_text(q: Question) -> str:
+    lines = [f"❓ <b>A question on {escape(ARTICLE)}</b>", "", escape(q.question), ""]
+    options = list(q.options)
+    lines += [f"<b>{LETTERS[i]}.</b> {escape(option)}" for i, option in enumerate(options)]
+    return fit("\n".join(lines))

@@ -138,3 +138,17 @@ def bot_removed(chat: dict[str, Any], by: dict[str, Any]) -> dict[str, Any]:
             "new_chat_member": {"status": "left", "user": bot},
         }
     }
+
+
+_inline_ids = itertools.count(1)
+
+
+def inline_query(from_user: dict[str, Any], query: str) -> dict[str, Any]:
+    return {
+        "inline_query": {
+            "id": f"iq{next(_inline_ids)}",
+            "from": from_user,
+            "query": query,
+            "offset": "",
+        }
+    }

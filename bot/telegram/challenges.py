@@ -1,0 +1,140 @@
+"""Challenge a friend: the recap's ⚔️ button shares an inline card with a link
+``t.me/<bot>?start=ch_<token>``; the friend plays the same questions in the same order, and
+both get the head-to-head when the friend finishes. Shared questions: ``?start=q_<code>``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.engine.views import AnswerOutcome, Player, Status
+from bot.telegram import callbacks as cb
+from bot.telegram import quiz, render
+from bot.telegram.common import edit_markup, player_of, query_chat, reply, toast
+from bot.telegram.context import BotContext
+from storage.models import RoundMode
+
+log = logging.getLogger(__name__)
+
+EXPIRED = "That challenge has expired, or its link is not complete. Here is the menu instead:"
+
+
+async def open_challenge(update: Update, context: BotContext, token: str) -> bool:
+    """``/start ch_<token>``; False (and a short note) when the link is not valid."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None  # noqa: S101, PT018
+    challenge = await context.social.challenge(token)
+    if challenge is None:
+        await reply(update, EXPIRED)
+        return False
+    player = player_of(user)
+    if challenge.owner.id == player.id:
+        await reply(
+            update,
+            "That is your own challenge: send it to a friend with the ⚔️ button after a quiz.",
+        )
+        return True
+    if await context.social.previous_attempt(challenge, player) is not None:
+        await reply(update, "You took this challenge already. ⚔️ Ask for a new one!")
+        return True
+    await take(context, chat.id, player, token, replace=False)
+    return True
+
+
+async def take(
+    context: BotContext, chat_id: int, player: Player, token: str, *, replace: bool
+) -> None:
+    challenge = await context.social.challenge(token)
+    if challenge is None:
+        await context.bot.send_message(chat_id, EXPIRED.split(". Here", maxsplit=1)[0] + ".")
+        return
+    started = await context.social.take_challenge(challenge, player, chat_id, replace=replace)
+    if started.open_round is not None:
+        text, markup = render.open_round_message(
+            started.open_round, cb.ChallengeButton(token), "🆕 Take the challenge"
+        )
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
+        return
+    if started.view is None:
+        await context.bot.send_message(chat_id, "Those questions are gone from the bank, sorry.")
+        return
+    await context.bot.send_message(chat_id, render.challenge_intro(challenge))
+    await quiz.send_question(context, chat_id, started.view)
+
+
+async def take_pressed(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None  # noqa: S101
+    button = cb.parse(query.data)
+    chat_id = query_chat(query)
+    if not isinstance(button, cb.ChallengeButton) or chat_id is None:
+        await toast(query, render.notice(Status.INVALID))
+        return
+    await toast(query)
+    await edit_markup(query, None)
+    await take(context, chat_id, player_of(query.from_user), button.token, replace=True)
+
+
+async def challenge_token(
+    context: BotContext, outcome: AnswerOutcome, player: Player
+) -> str | None:
+    """A fresh challenge for the recap of a finished private quiz (None for other rounds)."""
+    view = outcome.view
+    if outcome.summary is None or view is None:
+        return None
+    if view.mode not in (RoundMode.QUIZ, RoundMode.RETRY):
+        return None
+    return await context.social.create_challenge(view.round_id, player)
+
+
+async def report(context: BotContext, outcome: AnswerOutcome) -> None:
+    """The friend finished a challenge: the head-to-head to both (not to a challenger who
+    blocked the bot)."""
+    view = outcome.view
+    if outcome.status is not Status.OK or not outcome.round_finished or view is None:
+        return
+    if view.mode is not RoundMode.CHALLENGE:
+        return
+    result = await context.social.finished_attempt(view.round_id)
+    if result is None:
+        return
+    text = render.head_to_head_message(result)
+    await context.bot.send_message(result.friend.id, text)
+    if result.challenger_blocked:
+        return
+    try:
+        await context.bot.send_message(result.challenger.id, text)
+    except Forbidden:
+        await context.study.user_blocked_bot(result.challenger.id)
+    except (BadRequest, NetworkError) as exc:
+        log.info("could not tell the challenger %s: %s", result.challenger.id, exc)
+
+
+async def open_shared_question(update: Update, context: BotContext, code: str) -> bool:
+    """``/start q_<code>``: that question as a one-question round."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None  # noqa: S101, PT018
+    question = await context.social.question_for(code)
+    if question is None:
+        await reply(update, "That question link is not one I know. Here is the menu instead:")
+        return False
+    started = await context.social.share_single(question, player_of(user), chat.id)
+    if started.open_round is not None:
+        text, markup = render.open_round_message(
+            started.open_round,
+            cb.StartButton(cb.Ask.QUIZ, 1, True),
+            "🆕 New quiz",
+        )
+        await reply(update, text, markup)
+        return True
+    if started.view is not None:
+        await quiz.send_question(context, chat.id, started.view)
+    return True
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [CallbackQueryHandler(take_pressed, pattern=cb.matches(cb.ChallengeButton))]
