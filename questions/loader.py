@@ -71,12 +71,13 @@ def _shape_problem(text: str) -> tuple[int, str] | None:
     depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1 if event.start_mark is not None else 0
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                return event.start_mark.line + 1, "YAML anchors and aliases are not allowed"
+                return line, "YAML anchors and aliases are not allowed"
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return event.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels"
+                    return line, f"nested deeper than {MAX_DEPTH} levels"
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:

@@ -53,8 +53,13 @@ class PostgresBackend(Backend):
                 connect_timeout=CONNECT_TIMEOUT,
                 application_name="article-quiz-bot",
             )
-        except psycopg.OperationalError as exc:
-            reason = " ".join(str(exc).split())[:300]
+        except psycopg.ProgrammingError:  # libpq cannot parse it; its words may quote secrets
+            raise StorageError(
+                f"DATABASE_URL is not a connection URL PostgreSQL understands: "
+                f"{self.url.display()} (check its parameters and %-escapes)"
+            ) from None
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())[:300].replace(self.dsn, self.url.display())
             raise StorageError(
                 f"cannot connect to PostgreSQL at {self.url.display()}: {reason}"
             ) from None

@@ -255,11 +255,30 @@ class Queries:
         )
         return changed == 1
 
-    def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
-        """A group became a supergroup (new id): its active round follows it."""
+    def move_chat(
+        self, old_chat_id: int, new_chat_id: int, renames: Sequence[tuple[str, str]]
+    ) -> int:
+        """A group became a supergroup (a new id): its rounds and answers follow it, and so do
+        its boards (each board named ``old`` or starting ``old`` + ":" is renamed to ``new``),
+        unless the new chat has boards already. Returns how many rounds moved."""
+        if not any(
+            self.sql.value(
+                "SELECT COUNT(*) FROM scores WHERE board = ? OR board LIKE ?", (new, new + ":%")
+            )
+            for _, new in renames
+        ):
+            for old, new in renames:
+                for table in ("scores", "awards", "board_points"):
+                    self.sql.run(
+                        f"UPDATE {table} SET board = ? || substr(board, ?) "
+                        "WHERE board = ? OR board LIKE ?",
+                        (new, len(old) + 1, old, old + ":%"),
+                    )
+        self.sql.run(
+            "UPDATE answers SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+        )
         return self.sql.run(
-            "UPDATE rounds SET chat_id = ? WHERE chat_id = ? AND state = 'active'",
-            (new_chat_id, old_chat_id),
+            "UPDATE rounds SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
         )
 
     def round_question(self, round_id: int, position: int) -> RoundQuestion | None:
@@ -1016,6 +1035,8 @@ class Queries:
             column = "owner_id" if table == "challenges" else "user_id"
             self.sql.run(f"DELETE FROM {table} WHERE {column} = ?", (user_id,))
         self.sql.run("UPDATE disputes SET user_id = NULL WHERE user_id = ?", (user_id,))
+        for table in ("early_votes", "login_tokens", "dashboard_sessions"):
+            self.sql.run(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
         self.sql.run("DELETE FROM jobs WHERE name = ?", (f"reminder:{user_id}",))
         return self.sql.run("DELETE FROM users WHERE id = ?", (user_id,)) == 1
 

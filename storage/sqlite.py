@@ -66,6 +66,16 @@ def _check_regular(path: Path) -> bool:
     return True
 
 
+def _damage(conn: sqlite3.Connection) -> str | None:
+    """None if ``PRAGMA quick_check`` finds nothing, else its first finding on one line."""
+    found = [str(row[0]) for row in conn.execute("PRAGMA quick_check(20)").fetchall()]
+    if found == ["ok"]:
+        return None
+    first = " ".join(found[0].split())[:200]
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    return first + more
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply the migrations the database has not seen yet; return the resulting version."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -120,10 +130,10 @@ class SqliteBackend(Backend):
             create_private_file(self.path)
         try:
             with contextlib.closing(self._connect(read_only=not migrate_schema)) as conn:
-                checked = conn.execute("PRAGMA quick_check").fetchone()[0]
-                if checked != "ok":
+                damage = _damage(conn)
+                if damage:
                     raise StorageError(
-                        f"database {self.path} is damaged ({checked}); restore a backup"
+                        f"database {self.path} is damaged ({damage}); restore a backup"
                     )
                 if migrate_schema:
                     conn.execute("PRAGMA journal_mode = WAL")
@@ -181,7 +191,9 @@ def backup_file(url: DatabaseUrl, target: Path) -> None:
         with contextlib.closing(
             sqlite3.connect(url.sqlite_uri(read_only=True), uri=True, timeout=5)
         ) as source:
-            source.execute("PRAGMA quick_check").fetchone()
+            damage = _damage(source)
+            if damage:
+                raise StorageError(f"database {url.path} is damaged ({damage}); not backed up")
             create_private_file(target)
             with contextlib.closing(sqlite3.connect(target)) as dest:
                 source.backup(dest)

@@ -68,8 +68,11 @@ def _postgres(url: str) -> DatabaseUrl:
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError on a malformed port
-    except ValueError as exc:
-        raise DatabaseUrlError(f"DATABASE_URL is not a valid PostgreSQL URL: {exc}") from None
+    except ValueError:
+        # The error text may quote the URL, password included: say what is wrong without it.
+        raise DatabaseUrlError(
+            f"DATABASE_URL is not a valid PostgreSQL URL (check the port): {_safe(url)!r}"
+        ) from None
     if not parts.path.strip("/"):
         raise DatabaseUrlError(
             "DATABASE_URL must name a database: postgresql://user:pass@host:5432/dbname"
@@ -80,7 +83,7 @@ def _postgres(url: str) -> DatabaseUrl:
 
 def _safe(url: str) -> str:
     """The URL without a password, for error messages."""
-    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)[:200]
+    return re.sub(r"(//[^:/@]*:).*@", r"\1***@", url)[:200]
 
 
 def path_from_url(url: str) -> Path:

@@ -98,10 +98,6 @@ async def test_a_paragraph_is_mastered_on_the_answer_that_completes_it(
     assert [o.mastered for o in outcomes] == [()] * (len(other) - 1) + [(other_number,)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _newly_mastered reports the author line, which mastery() never maps",
-)
 async def test_every_paragraph_an_answer_reports_mastered_shows_mastered_on_the_map(
     quiz: QuizEngine, bank: Bank
 ) -> None:

@@ -504,10 +504,6 @@ def damage_middle(path: Path) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: SqliteBackend.prepare puts quick_check's multi-line report in the message",
-)
 async def test_damage_only_the_integrity_check_finds_is_refused_with_one_line(
     tmp_path: Path,
 ) -> None:
@@ -870,10 +866,6 @@ async def test_forget_user_removes_every_row_of_the_user_and_keeps_the_ranks_rig
         await store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: forget_user leaves the user's early_votes rows (user id and display name)",
-)
 async def test_forget_user_also_removes_the_early_votes_that_name_the_user(store: Store) -> None:
     await store.write(lambda q: q.upsert_user(ALICE.id, ALICE.name, T0))
     await store.write(lambda q: q.add_early_vote("poll-1", ALICE.id, ALICE.name, 2, T0))
@@ -1058,9 +1050,6 @@ async def test_backup_refuses_a_database_url_whose_file_does_not_exist(tmp_path:
     assert names_in(tmp_path) == []  # no target, no source, not even its directory
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: backup_file runs PRAGMA quick_check but ignores its result"
-)
 async def test_backup_refuses_a_damaged_database(tmp_path: Path) -> None:
     source = tmp_path / "quiz.sqlite3"
     await damaged_in_the_middle(source)
@@ -1305,10 +1294,6 @@ async def test_malformed_urls_raise_a_message_without_the_password(url: str) -> 
     assert "s3cret" not in str(opening.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PostgresBackend._connect lets psycopg.ProgrammingError (bad DSN) escape",
-)
 @pytest.mark.parametrize(
     "url",
     [
@@ -1324,10 +1309,6 @@ async def test_a_postgresql_url_libpq_cannot_parse_is_refused_with_a_storage_err
     assert "zzcret" not in one_line(refused.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: urlsplit's port error quotes the password when it holds / # or ?",
-)
 @pytest.mark.parametrize(
     "url",
     [

@@ -495,6 +495,8 @@ class QuizEngine:
         """Paragraphs of the question that this right answer completed."""
         done = []
         for number in question.paragraphs:
+            if number > self.bank.article.body_count:
+                continue  # the author line is not on the mastery map
             ids = [x.id for x in self.bank.for_paragraph(number)]
             known = {
                 c.question_id for c in q.cards_for(user_id, ids) if c.last_correct and c.due > now
@@ -767,8 +769,9 @@ class QuizEngine:
         return await self.summary(round_id) if stopped else None
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
-        """A group was upgraded to a supergroup: its open round goes with it."""
-        return await self.store.write(lambda q: q.move_chat(old_chat_id, new_chat_id))
+        """A group was upgraded to a supergroup: its rounds and its boards go with it."""
+        renames = scoring.chat_board_renames(old_chat_id, new_chat_id)
+        return await self.store.write(lambda q: q.move_chat(old_chat_id, new_chat_id, renames))
 
     async def summary(self, round_id: int) -> RoundSummary:
         return await self.store.read(lambda q: self._summary(q, round_id))

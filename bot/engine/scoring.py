@@ -49,6 +49,15 @@ def chat_week_board(chat_id: int, week: str) -> str:
     return f"chatweek:{chat_id}:{week}"
 
 
+def chat_board_renames(old_chat_id: int, new_chat_id: int) -> list[tuple[str, str]]:
+    """How a chat's board names change when its id changes (a group became a supergroup):
+    ``chat:<id>`` itself, and every ``chatweek:<id>:<week>``."""
+    return [
+        (chat_board(old_chat_id), chat_board(new_chat_id)),
+        (f"chatweek:{old_chat_id}", f"chatweek:{new_chat_id}"),
+    ]
+
+
 def boards_for(chat_kind: ChatKind, chat_id: int, user_id: int, week: str) -> list[str]:
     """The boards one answer counts on."""
     if user_id == CONSOLE_PLAYER:

@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,20 @@ HEARTBEAT = 10.0
 WEBHOOK_CATCH_UP = 3.0
 WORKER_LEASE = timedelta(seconds=30)
 JobHandler = Callable[[Any, int, dict[str, Any]], Awaitable[None]]  # (application, key, data)
+
+
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"  # a high one alone
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a low one alone
+)
+
+
+def without_lone_surrogates(payload: str) -> str:
+    """An update's JSON with every unpaired UTF-16 surrogate (which cannot be encoded, so
+    could be neither stored nor sent back) replaced by U+FFFD."""
+    if "\\u" not in payload:
+        return payload
+    return _LONE_SURROGATE.sub("\\\\ufffd", payload)
 
 
 def worker_name(configured: str | None = None) -> str:
@@ -105,7 +120,9 @@ class Runtime:
 
     async def _update(self, item: InboxItem) -> None:
         try:
-            update = Update.de_json(json.loads(item.payload), self.app.bot)
+            update = Update.de_json(
+                json.loads(without_lone_surrogates(item.payload)), self.app.bot
+            )
         except (ValueError, TypeError, KeyError, TelegramError):
             log.warning("ignored a malformed update %s", item.update_id)
             return
