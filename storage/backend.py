@@ -17,6 +17,7 @@ class Backend(ABC):
     dialect: Dialect
     writers: int  # writer threads (connections) running batches side by side
     readers: int
+    inline = False  # units and reads may run in the event loop's thread (see storage.db)
 
     @abstractmethod
     def prepare(self, migrate_schema: bool) -> None:
@@ -40,6 +41,23 @@ class Backend(ABC):
     def is_transient(self, exc: BaseException) -> bool:
         """The transaction was rolled back by the server and may simply be run again."""
         return False
+
+    def is_busy(self, exc: BaseException) -> bool:
+        """Another connection holds the lock an inline call would have to wait for."""
+        return False
+
+    def open_inline_writer(self) -> Any:
+        raise NotImplementedError
+
+    def open_inline_reader(self) -> Any:
+        raise NotImplementedError
+
+    def wal_bytes(self) -> int:
+        """How much the write-ahead log holds now (0 where there is none to checkpoint)."""
+        return 0
+
+    def checkpoint(self, conn: Any) -> None:
+        """Copy the write-ahead log into the database without blocking anyone."""
 
     def is_broken(self, exc: BaseException) -> bool:
         """The connection is unusable after ``exc``; the next call opens a new one."""

@@ -1,7 +1,7 @@
 """The store: reads and units of work on SQLite or PostgreSQL, behind one interface.
 
 A **unit of work** is a plain function of a :class:`~storage.queries.Queries`, passed to
-:meth:`Store.write`. It runs in a database thread, inside a transaction, and its caller's
+:meth:`Store.write`. It runs inside a transaction, and its caller's
 ``await`` returns only after the COMMIT: an answer is acknowledged once it is durable.
 
 Units submitted while the writer is busy are committed together in the next batch (group
@@ -14,10 +14,16 @@ run that commits counts. Work with effects goes before or after ``await store.wr
 A **read** (:meth:`Store.read`) is a function of a ``Queries`` on a read-only connection; it
 sees every committed transaction.
 
-SQLite uses one writer thread (SQLite has one writer at a time anyway) and two readers;
+SQLite runs units and reads **in the event loop's own thread**: a unit takes tens of
+microseconds of SQLite's time, less than a hop to a thread and back costs, and a thread would
+contend for the GIL with the loop. Those connections never wait: when another process holds
+the write lock (the dashboard, a backup), the batch goes to the writer thread, which waits
+for it; the writer thread also checkpoints the WAL, so no commit in the loop does. Long reads
+(the dashboard's item statistics) ask for ``offload=True`` and run in a reader thread.
+
 PostgreSQL uses a few writer threads, each with its own connection, so batches of different
 chats commit side by side. Both drive the standard DB-API drivers (``sqlite3``, psycopg 3)
-through their public APIs in threads of our own: see docs/decisions/0004-storage-backends.md.
+through their public APIs: see docs/decisions/0004-storage-backends.md.
 """
 
 from __future__ import annotations
@@ -41,6 +47,53 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_BATCH = 256
 RETRIES = 3  # deadlocks and serialization failures are retried; the batch rolled back
+CHECKPOINT_EVERY = 200  # inline commits between looks at the WAL's size
+CHECKPOINT_BYTES = 4 * 2**20
+
+
+class _Locked(Exception):
+    """An inline call met a lock held elsewhere; the pool threads take the work."""
+
+
+class _Inline:
+    """The event loop thread's own connections (SQLite), opened on first use."""
+
+    def __init__(self, backend: Backend, dialect: Dialect) -> None:
+        self._backend = backend
+        self._dialect = dialect
+        self._writer: Queries | None = None
+        self._reader: Queries | None = None
+
+    def writer(self) -> Queries:
+        if self._writer is None:
+            self._writer = Queries(Sql(self._backend.open_inline_writer(), self._dialect))
+        return self._writer
+
+    def reader(self) -> Queries:
+        if self._reader is None:
+            self._reader = Queries(Sql(self._backend.open_inline_reader(), self._dialect))
+        return self._reader
+
+    def drop_writer(self) -> None:
+        found, self._writer = self._writer, None
+        _close_quietly(found)
+
+    def drop_reader(self) -> None:
+        found, self._reader = self._reader, None
+        _close_quietly(found)
+
+    def close(self) -> None:
+        self.drop_reader()
+        self.drop_writer()
+
+
+def _close_quietly(found: Queries | None) -> None:
+    if found is None:
+        return
+    try:
+        found.sql.conn.close()  # type: ignore[attr-defined]
+    except Exception:
+        log.debug("closing a connection failed", exc_info=True)
 
 __all__ = ["StorageError", "Store"]
 
@@ -100,6 +153,10 @@ class Store:
         self.dialect = backend.dialect
         self._writers = _Pool("db-write", backend.writers, backend.open_writer, self.dialect)
         self._readers = _Pool("db-read", backend.readers, backend.open_reader, self.dialect)
+        self._inline = _Inline(backend, self.dialect) if backend.inline else None
+        self._inline_due = False
+        self._commits = 0
+        self._checkpointing = False
         self._pending: list[tuple[Callable[[Queries], Any], asyncio.Future[Any]]] = []
         self._busy = 0
         self._idle = asyncio.Event()
@@ -130,11 +187,29 @@ class Store:
 
     # reads --------------------------------------------------------------------------------
 
-    async def read(self, fn: Callable[[Queries], T]) -> T:
-        """Run ``fn`` on a read-only connection and return its result."""
+    async def read(self, fn: Callable[[Queries], T], *, offload: bool = False) -> T:
+        """Run ``fn`` on a read-only connection and return its result. ``offload`` sends a
+        long read (a scan over all answers) to a reader thread where reads would run inline."""
         if self._closed:
             raise StorageError("the store is closed")
+        if self._inline is not None and not offload:
+            try:
+                return self._read_inline(fn)
+            except _Locked:
+                log.debug("an inline read met a lock; a reader thread retries it")
         return await asyncio.wrap_future(self._readers.submit(partial(self._run_read, fn)))
+
+    def _read_inline(self, fn: Callable[[Queries], T]) -> T:
+        assert self._inline is not None  # noqa: S101
+        queries = self._inline.reader()
+        try:
+            return fn(queries)
+        except Exception as exc:
+            if self.backend.is_busy(exc):
+                raise _Locked from exc
+            if self.backend.is_broken(exc):
+                self._inline.drop_reader()
+            raise
 
     def _run_read(self, fn: Callable[[Queries], T]) -> T:
         queries = self._readers.queries()
@@ -168,6 +243,17 @@ class Store:
         return await future
 
     def _dispatch(self) -> None:
+        if self._inline is not None:
+            if self._pending and not self._inline_due:
+                # Units that arrive before the loop gets round to it commit together.
+                self._inline_due = True
+                self._busy += 1
+                self._idle.clear()
+                asyncio.get_running_loop().call_soon(self._run_inline)
+            return
+        self._dispatch_to_threads()
+
+    def _dispatch_to_threads(self) -> None:
         while self._pending and self._busy < self._writers.size:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             self._busy += 1
@@ -176,16 +262,71 @@ class Store:
             done = asyncio.wrap_future(self._writers.submit(partial(self._run_batch, works)))
             done.add_done_callback(partial(self._batch_done, batch))
 
+    def _run_inline(self) -> None:
+        """In the loop: the pending units (up to a batch) in one transaction."""
+        assert self._inline is not None  # noqa: S101
+        self._inline_due = False
+        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+        works = [work for work, _ in batch]
+        try:
+            results = self._run_batch_on(
+                self._inline.writer(), works, self._inline.drop_writer, inline=True
+            )
+        except _Locked:
+            # Another connection writes: the writer thread waits for its turn instead.
+            done = asyncio.wrap_future(self._writers.submit(partial(self._run_batch, works)))
+            done.add_done_callback(partial(self._batch_done, batch))
+            return
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
+            results = [(False, exc)] * len(batch)
+        locked = [i for i, (ok, value) in enumerate(results) if isinstance(value, _Locked)]
+        if locked:  # split after a failure, and then the lock was taken meanwhile
+            self._busy += 1
+            later = [batch[i] for i in locked]
+            done = asyncio.wrap_future(
+                self._writers.submit(partial(self._run_batch, [work for work, _ in later]))
+            )
+            done.add_done_callback(partial(self._batch_done, later))
+            keep = set(locked)
+            batch = [b for i, b in enumerate(batch) if i not in keep]
+            results = [r for i, r in enumerate(results) if i not in keep]
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0:
+            self._maybe_checkpoint()
+        self._deliver(batch, results)
+
+    def _maybe_checkpoint(self) -> None:
+        if self._checkpointing or self.backend.wal_bytes() < CHECKPOINT_BYTES:
+            return
+        self._checkpointing = True
+
+        def checkpoint() -> None:
+            self.backend.checkpoint(self._writers.queries().sql.conn)
+
+        def done(future: Future[None]) -> None:
+            self._checkpointing = False
+            if future.exception() is not None:
+                log.warning("WAL checkpoint failed: %s", future.exception())
+
+        self._writers.submit(checkpoint).add_done_callback(done)
+
     def _batch_done(
         self,
         batch: list[tuple[Callable[[Queries], Any], asyncio.Future[Any]]],
         done: asyncio.Future[list[tuple[bool, Any]]],
     ) -> None:
-        self._busy -= 1
         try:
             results = done.result()
         except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
             results = [(False, exc)] * len(batch)
+        self._deliver(batch, results)
+
+    def _deliver(
+        self,
+        batch: list[tuple[Callable[[Queries], Any], asyncio.Future[Any]]],
+        results: list[tuple[bool, Any]],
+    ) -> None:
+        self._busy -= 1
         for (_, future), (ok, value) in zip(batch, results, strict=True):
             if future.done():
                 continue
@@ -199,10 +340,25 @@ class Store:
 
     def _run_batch(self, works: list[Callable[[Queries], Any]]) -> list[tuple[bool, Any]]:
         """In a writer thread: every unit in one transaction with one COMMIT."""
-        q = self._writers.queries()
+        return self._run_batch_on(self._writers.queries(), works, self._writers.drop)
+
+    def _run_batch_on(
+        self,
+        q: Queries,
+        works: list[Callable[[Queries], Any]],
+        drop: Callable[[], None],
+        *,
+        inline: bool = False,
+    ) -> list[tuple[bool, Any]]:
+        """Every unit in one transaction with one COMMIT; if one fails, each alone."""
         raw = q.sql.conn
         for attempt in range(RETRIES):
-            self.backend.begin(raw)
+            try:
+                self.backend.begin(raw)
+            except Exception as exc:
+                if inline and self.backend.is_busy(exc):
+                    raise _Locked from exc
+                raise
             try:
                 results: list[tuple[bool, Any]] = [(True, work(q)) for work in works]
                 q.flush()
@@ -210,19 +366,29 @@ class Store:
             except Exception as exc:  # noqa: BLE001 - each unit's error goes to its caller
                 self._rollback(raw, q)
                 if self.backend.is_broken(exc):
-                    self._writers.drop()
+                    drop()
                     return [(False, exc)] * len(works)
                 if self.backend.is_transient(exc) and attempt + 1 < RETRIES:
                     log.info("batch of %d retried after %s", len(works), type(exc).__name__)
                     continue
+                if inline and self.backend.is_busy(exc):
+                    raise _Locked from exc
                 if len(works) == 1:
                     return [(False, exc)]
-                return [self._run_batch([work])[0] for work in works]
+                return [self._run_alone(q, work, drop, inline) for work in works]
             except BaseException:
                 self._rollback(raw, q)
                 raise
             return results
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run_alone(
+        self, q: Queries, work: Callable[[Queries], Any], drop: Callable[[], None], inline: bool
+    ) -> tuple[bool, Any]:
+        try:
+            return self._run_batch_on(q, [work], drop, inline=inline)[0]
+        except _Locked:
+            return (False, _Locked())  # nothing of it ran: the writer thread runs it
 
     def _rollback(self, raw: Any, q: Queries) -> None:
         q.discard()
@@ -244,6 +410,8 @@ class Store:
         self._closed = True
         # Readers first: the writer, closing last, checkpoints the WAL and removes it.
         await asyncio.to_thread(self._readers.close)
+        if self._inline is not None:
+            self._inline.close()
         await asyncio.to_thread(self._writers.close)
 
     async def backup(self, target: Path) -> None:

@@ -101,22 +101,23 @@ class SqliteBackend(Backend):
     dialect = Dialect.SQLITE
     writers = 1
     readers = 2
+    inline = True
 
     def __init__(self, url: DatabaseUrl) -> None:
         assert url.path is not None  # noqa: S101
         self.url = url
         self.path = url.path
 
-    def _connect(self, *, read_only: bool) -> sqlite3.Connection:
+    def _connect(self, *, read_only: bool, busy_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.url.sqlite_uri(read_only=read_only),
             uri=True,
             isolation_level=None,  # autocommit: transactions are explicit
-            check_same_thread=False,  # each connection stays in its own pool thread
-            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,  # each connection stays in the thread that opened it
+            timeout=busy_ms / 1000,
         )
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
         conn.execute("PRAGMA foreign_keys = ON")
         if read_only:
             conn.execute("PRAGMA query_only = ON")
@@ -161,6 +162,33 @@ class SqliteBackend(Backend):
 
     def open_reader(self) -> sqlite3.Connection:
         return self._connect(read_only=True)
+
+    def open_inline_writer(self) -> sqlite3.Connection:
+        """The event loop's writer: it never waits for a lock (the store hands a locked
+        moment to the writer thread, which does) and never checkpoints on a commit (the
+        store has the writer thread do that too)."""
+        conn = self._connect(read_only=False, busy_ms=0)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        return conn
+
+    def open_inline_reader(self) -> sqlite3.Connection:
+        return self._connect(read_only=True, busy_ms=0)
+
+    def is_busy(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode & 0xFF in (
+            sqlite3.SQLITE_BUSY,
+            sqlite3.SQLITE_LOCKED,
+        )
+
+    def wal_bytes(self) -> int:
+        try:
+            return self.path.with_name(self.path.name + "-wal").stat().st_size
+        except OSError:
+            return 0
+
+    def checkpoint(self, conn: Any) -> None:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def begin(self, conn: Any) -> None:
         conn.execute("BEGIN IMMEDIATE")

@@ -293,12 +293,12 @@ class Dashboard:
         def read(q: Queries) -> tuple[Totals, list[DayCount]]:
             return analytics.totals(q, start), analytics.answers_per_day(q, listed, start)
 
-        totals, counts = await self.store.read(read)
+        totals, counts = await self.store.read(read, offload=True)
         chart = bar_chart([(d.day.strftime("%d %b"), d.answers) for d in counts])
         return Overview(totals, tuple(counts), chart)
 
     async def items(self) -> list[ItemStats]:
-        reads = await self.store.read(_item_reads)
+        reads = await self.store.read(_item_reads, offload=True)
         return analyse(self.bank, reads.answers, reads.disputes)
 
     async def question(self, question_id: str) -> QuestionPage | None:
@@ -309,7 +309,7 @@ class Dashboard:
         def read(q: Queries) -> tuple[_Reads, list[Dispute]]:
             return _item_reads(q), analytics.question_disputes(q, question_id)
 
-        reads, disputes = await self.store.read(read)
+        reads, disputes = await self.store.read(read, offload=True)
         [stats] = [
             s for s in analyse(self.bank, reads.answers, reads.disputes) if s.id == question_id
         ]
@@ -318,7 +318,7 @@ class Dashboard:
         return QuestionPage(stats, option_rows(stats), passages, tuple(disputes))
 
     async def paragraphs(self) -> list[ParagraphRow]:
-        cards = await self.store.read(analytics.learner_cards)
+        cards = await self.store.read(analytics.learner_cards, offload=True)
         return paragraph_rows(self.bank, cards, self.clock())
 
     async def disputes(self, limit: int = DISPUTES_SHOWN) -> DisputePage:

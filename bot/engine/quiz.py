@@ -898,7 +898,7 @@ class QuizEngine:
         )
 
     async def consistency_problems(self) -> list[str]:
-        return await self.store.read(scoring.recount_mismatches)
+        return await self.store.read(scoring.recount_mismatches, offload=True)
 
 
 def poll_text(number: int, total: int, stem: str) -> str:
