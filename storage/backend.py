@@ -58,6 +58,7 @@ class Backend(ABC):
 
     def checkpoint(self, conn: Any) -> None:
         """Copy the write-ahead log into the database without blocking anyone."""
+        raise NotImplementedError
 
     def is_broken(self, exc: BaseException) -> bool:
         """The connection is unusable after ``exc``; the next call opens a new one."""

@@ -51,7 +51,7 @@ CHECKPOINT_EVERY = 200  # inline commits between looks at the WAL's size
 CHECKPOINT_BYTES = 4 * 2**20
 
 
-class _Locked(Exception):
+class _LockedError(Exception):
     """An inline call met a lock held elsewhere; the pool threads take the work."""
 
 
@@ -94,6 +94,7 @@ def _close_quietly(found: Queries | None) -> None:
         found.sql.conn.close()  # type: ignore[attr-defined]
     except Exception:
         log.debug("closing a connection failed", exc_info=True)
+
 
 __all__ = ["StorageError", "Store"]
 
@@ -195,7 +196,7 @@ class Store:
         if self._inline is not None and not offload:
             try:
                 return self._read_inline(fn)
-            except _Locked:
+            except _LockedError:
                 log.debug("an inline read met a lock; a reader thread retries it")
         return await asyncio.wrap_future(self._readers.submit(partial(self._run_read, fn)))
 
@@ -206,7 +207,7 @@ class Store:
             return fn(queries)
         except Exception as exc:
             if self.backend.is_busy(exc):
-                raise _Locked from exc
+                raise _LockedError from exc
             if self.backend.is_broken(exc):
                 self._inline.drop_reader()
             raise
@@ -272,14 +273,14 @@ class Store:
             results = self._run_batch_on(
                 self._inline.writer(), works, self._inline.drop_writer, inline=True
             )
-        except _Locked:
+        except _LockedError:
             # Another connection writes: the writer thread waits for its turn instead.
             done = asyncio.wrap_future(self._writers.submit(partial(self._run_batch, works)))
             done.add_done_callback(partial(self._batch_done, batch))
             return
         except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
             results = [(False, exc)] * len(batch)
-        locked = [i for i, (ok, value) in enumerate(results) if isinstance(value, _Locked)]
+        locked = [i for i, (ok, value) in enumerate(results) if isinstance(value, _LockedError)]
         if locked:  # split after a failure, and then the lock was taken meanwhile
             self._busy += 1
             later = [batch[i] for i in locked]
@@ -357,13 +358,13 @@ class Store:
                 self.backend.begin(raw)
             except Exception as exc:
                 if inline and self.backend.is_busy(exc):
-                    raise _Locked from exc
+                    raise _LockedError from exc
                 raise
             try:
                 results: list[tuple[bool, Any]] = [(True, work(q)) for work in works]
                 q.flush()
                 self.backend.commit(raw)
-            except Exception as exc:  # noqa: BLE001 - each unit's error goes to its caller
+            except Exception as exc:
                 self._rollback(raw, q)
                 if self.backend.is_broken(exc):
                     drop()
@@ -372,7 +373,7 @@ class Store:
                     log.info("batch of %d retried after %s", len(works), type(exc).__name__)
                     continue
                 if inline and self.backend.is_busy(exc):
-                    raise _Locked from exc
+                    raise _LockedError from exc
                 if len(works) == 1:
                     return [(False, exc)]
                 return [self._run_alone(q, work, drop, inline) for work in works]
@@ -387,8 +388,8 @@ class Store:
     ) -> tuple[bool, Any]:
         try:
             return self._run_batch_on(q, [work], drop, inline=inline)[0]
-        except _Locked:
-            return (False, _Locked())  # nothing of it ran: the writer thread runs it
+        except _LockedError:
+            return (False, _LockedError())  # nothing of it ran: the writer thread runs it
 
     def _rollback(self, raw: Any, q: Queries) -> None:
         q.discard()

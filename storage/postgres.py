@@ -32,7 +32,7 @@ CONNECT_TIMEOUT = 10
 
 class PostgresBackend(Backend):
     dialect = Dialect.POSTGRES
-    writers = 4
+    writers = 8
     readers = 4
 
     def __init__(self, url: DatabaseUrl) -> None:
@@ -109,10 +109,10 @@ class PostgresBackend(Backend):
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
     def open_writer(self) -> Any:
-        return self._connect()
+        return _prepared(self._connect())
 
     def open_reader(self) -> Any:
-        return self._connect(read_only=True)
+        return _prepared(self._connect(read_only=True))
 
     def begin(self, conn: Any) -> None:
         conn.execute("BEGIN")
@@ -128,3 +128,10 @@ class PostgresBackend(Backend):
 
     def is_broken(self, exc: BaseException) -> bool:
         return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+def _prepared(conn: Any) -> Any:
+    """Every statement is prepared on its first run on the connection: planning a query
+    costs more than running it here (psycopg keeps the 100 most recent)."""
+    conn.prepare_threshold = 0
+    return conn

@@ -649,6 +649,48 @@ class Queries:
             int(row["time_ms"]),
         )
 
+    def board_view(
+        self, board: str, user_id: int, limit: int = 10
+    ) -> tuple[list[BoardEntry], BoardEntry | None, int]:
+        """What ``/top`` shows, in one statement (one round trip to PostgreSQL): the board's
+        best (as :meth:`top` lists them), the user's own place (as :meth:`board_entry`)
+        and how many players the board has."""
+        rows = self.sql.all(
+            "WITH best AS (SELECT s.user_id, u.name, s.points, s.answered, s.time_ms "
+            "FROM scores s JOIN users u ON u.id = s.user_id WHERE s.board = ? "
+            "ORDER BY s.points DESC, s.time_ms, s.user_id LIMIT ?) "
+            "SELECT 0 AS part, user_id, name, points, answered, time_ms, 0 AS place FROM best "
+            "UNION ALL "
+            "SELECT 1, s.user_id, u.name, s.points, s.answered, s.time_ms, "
+            "1 + COALESCE((SELECT SUM(b.users) FROM board_points b "
+            "WHERE b.board = s.board AND b.points > s.points), 0) "
+            "FROM scores s JOIN users u ON u.id = s.user_id WHERE s.board = ? AND s.user_id = ? "
+            "UNION ALL "
+            "SELECT 2, 0, '', COALESCE(SUM(users), 0), 0, 0, 0 FROM board_points WHERE board = ?",
+            (board, limit, board, user_id, board),
+        )
+        best: list[BoardEntry] = []
+        me: BoardEntry | None = None
+        size = 0
+        for r in rows:
+            if r["part"] == 2:
+                size = int(r["points"])
+                continue
+            entry = BoardEntry(
+                int(r["place"]),
+                r["user_id"],
+                r["name"],
+                int(r["points"]),
+                int(r["answered"]),
+                int(r["time_ms"]),
+            )
+            if r["part"] == 1:
+                me = entry
+            else:
+                best.append(entry)
+        best.sort(key=lambda e: (-e.points, e.time_ms, e.user_id))
+        return best, me, size
+
     def board_size(self, board: str) -> int:
         value = self.sql.value(
             "SELECT COALESCE(SUM(users), 0) FROM board_points WHERE board = ?", (board,)

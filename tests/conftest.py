@@ -9,16 +9,13 @@ where a skip is a failure.
 
 from __future__ import annotations
 
-import itertools
 import os
 import random
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -28,10 +25,10 @@ from bot.runtime.scheduler import FloodPolicy
 from bot.telegram.app import App, build_application
 from bot.telegram.context import services_of
 from bot.testing.fakeapi import TOKEN, Call, FakeBotApi
+from bot.testing.postgres import DEFAULT_ADMIN_URL, Postgres
 from questions.loader import load_default_bank
 from questions.model import Bank
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -61,40 +58,9 @@ def clock() -> FakeClock:
 # databases ----------------------------------------------------------------------------------
 
 
-class Postgres:
-    """A server for this run: a migrated template, and a fresh copy per test."""
-
-    def __init__(self, admin_url: str) -> None:
-        self.admin_url = admin_url
-        self.run = secrets.token_hex(3)
-        self.template = f"quizbot_{self.run}_template"
-        self.count = itertools.count(1)
-        self.created: list[str] = []
-
-    def url(self, database: str) -> str:
-        parts = urlsplit(self.admin_url)
-        return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
-
-    def execute(self, sql: str) -> None:
-        import psycopg  # noqa: PLC0415
-
-        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(sql)
-
-    def fresh(self) -> str:
-        name = f"quizbot_{self.run}_{next(self.count)}"
-        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        self.created.append(name)
-        return self.url(name)
-
-    def drop_all(self) -> None:
-        for name in [*self.created, self.template]:
-            self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 async def postgres() -> AsyncIterator[Postgres | None]:
-    admin = os.environ.get("TEST_DATABASE_URL", "").strip() or DEFAULT_PG
+    admin = os.environ.get("TEST_DATABASE_URL", "").strip() or DEFAULT_ADMIN_URL
     server = Postgres(admin)
     try:
         server.execute(f'CREATE DATABASE "{server.template}"')

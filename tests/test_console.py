@@ -65,7 +65,7 @@ def test_the_console_pauses_at_the_end_of_input_and_resumes(tmp_path: Path) -> N
 
 def test_ctrl_c_ends_the_console_at_once_and_keeps_the_round(tmp_path: Path) -> None:
     db = tmp_path / "c.sqlite3"
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "console", "--questions", "3"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -80,7 +80,7 @@ def test_ctrl_c_ends_the_console_at_once_and_keeps_the_round(tmp_path: Path) -> 
         assert char, "the console ended before asking"
         seen += char
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=10)
+    _, err = proc.communicate(timeout=10)
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert "round is saved" in err

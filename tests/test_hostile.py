@@ -72,7 +72,7 @@ ARGS = st.one_of(
             "3 5",
             "5s",
         ]
-    ),  # fmt: skip
+    ),
     st.text(max_size=50),
     st.just("x" * 4000),
 )
@@ -108,7 +108,7 @@ def _chat(user: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 @st.composite
-def hostile_update(draw: st.DrawFn) -> dict[str, Any]:  # noqa: PLR0911 - one case per kind
+def hostile_update(draw: st.DrawFn) -> dict[str, Any]:
     user = draw(st.sampled_from(USERS))
     where = draw(st.sampled_from(["private", "private", "group", "channel"]))
     kind = draw(

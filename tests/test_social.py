@@ -132,7 +132,7 @@ async def test_a_challenge_from_recap_to_card_to_link_to_head_to_head(
         intro, bob_first = await bot.send(f.command(BOB, f"/start {query}"), count=2)
         assert "Alice’s challenge" in intro.text
         assert question_of(bob_first, bank).id == alice_order[0]
-        assert [c.text for c in [bob_first]][0].count("<b>A.</b>") == 1
+        assert bob_first.text.count("<b>A.</b>") == 1
         mark = len(api.calls)
         await play(bot, BOB, bob_first, bank, [True, True, True])
         await bot.settle()

@@ -838,11 +838,10 @@ class QuizEngine:
             key, title = scoring.GLOBAL_BOARD, "All time"
 
         def read(q: Queries) -> Board:
-            top = scoring.ranked(q.top(key, 10))
-            me = None
-            if all(entry.user_id != user_id for entry in top):
-                me = q.board_entry(key, user_id)
-            return Board(title, key, tuple(top), me, q.board_size(key))
+            best, mine, size = q.board_view(key, user_id, 10)
+            top = scoring.ranked(best)
+            me = None if any(entry.user_id == user_id for entry in top) else mine
+            return Board(title, key, tuple(top), me, size)
 
         return await self.store.read(read)
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import re
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
@@ -37,20 +35,6 @@ HEARTBEAT = 10.0
 WEBHOOK_CATCH_UP = 3.0
 WORKER_LEASE = timedelta(seconds=30)
 JobHandler = Callable[[Any, int, dict[str, Any]], Awaitable[None]]  # (application, key, data)
-
-
-_LONE_SURROGATE = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"  # a high one alone
-    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a low one alone
-)
-
-
-def without_lone_surrogates(payload: str) -> str:
-    """An update's JSON with every unpaired UTF-16 surrogate (which cannot be encoded, so
-    could be neither stored nor sent back) replaced by U+FFFD."""
-    if "\\u" not in payload:
-        return payload
-    return _LONE_SURROGATE.sub("\\\\ufffd", payload)
 
 
 def worker_name(configured: str | None = None) -> str:
@@ -106,29 +90,28 @@ class Runtime:
         """Handle inbox items of ``kind`` (due jobs); background work yields to replies."""
         self._handlers[kind] = (handler, background)
 
-    async def dispatch(self, item: InboxItem) -> None:
+    async def dispatch(self, item: InboxItem, payload: Any) -> None:
+        """Handle one inbox item; ``payload`` is its decoded JSON (None if undecodable)."""
         self._active += 1
         try:
             if item.kind == UPDATE:
-                await self._update(item)
+                await self._update(item, payload)
             else:
-                await self._work(item)
+                await self._work(item, payload)
         finally:
             self._active -= 1
             async with self._changed:
                 self._changed.notify_all()
 
-    async def _update(self, item: InboxItem) -> None:
+    async def _update(self, item: InboxItem, payload: Any) -> None:
         try:
-            update = Update.de_json(
-                json.loads(without_lone_surrogates(item.payload)), self.app.bot
-            )
-        except (ValueError, TypeError, KeyError, TelegramError):
+            update = Update.de_json(payload, self.app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError, TelegramError):
             log.warning("ignored a malformed update %s", item.update_id)
             return
         await self.app.process_update(update)
 
-    async def _work(self, item: InboxItem) -> None:
+    async def _work(self, item: InboxItem, payload: Any) -> None:
         found = self._handlers.get(item.kind)
         if found is None:
             log.warning("no handler for inbox work %r", item.kind)
@@ -136,7 +119,7 @@ class Runtime:
         handler, background = found
         token = PRIORITY.set(BACKGROUND if background else INTERACTIVE)
         try:
-            await handler(self.app, item.key, json.loads(item.payload))
+            await handler(self.app, item.key, payload if isinstance(payload, dict) else {})
         except Exception:
             log.exception("work item %s (%s) failed", item.id, item.kind)
         finally:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -69,10 +70,33 @@ class _Key:
     last_id: int = 0
 
 
-Dispatch = Callable[[InboxItem], Awaitable[None]]
+Dispatch = Callable[[InboxItem, Any], Awaitable[None]]  # (item, its decoded payload)
 Notify = Callable[
     [int, int], Coroutine[Any, Any, None]
 ]  # (key, dropped count): the slow-down notice
+
+
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"  # a high one alone
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a low one alone
+)
+
+
+def without_lone_surrogates(payload: str) -> str:
+    """An update's JSON with every unpaired UTF-16 surrogate (which cannot be encoded, so
+    could be neither stored nor sent back) replaced by U+FFFD."""
+    if "\\u" not in payload:
+        return payload
+    return _LONE_SURROGATE.sub("\\\\ufffd", payload)
+
+
+def decode(payload: str) -> Any:
+    """An item's stored JSON, decoded once for the flood check and the handler; None if it
+    is not JSON."""
+    try:
+        return json.loads(without_lone_surrogates(payload))
+    except ValueError:
+        return None
 
 
 class Inbox:
@@ -286,9 +310,9 @@ class Scheduler:
             log.error(
                 "inbox item %s (%s) skipped after %d attempts", item.id, item.kind, item.attempts
             )
-        elif self._admit(state.key, item):
+        elif self._admit(state.key, item, payload := decode(item.payload)):
             async with self.slots.hold():
-                await self.dispatch(item)
+                await self.dispatch(item, payload)
             self.handled += 1
         self._done.append((state.key, item.id))
         if len(self._done) >= 100:
@@ -323,14 +347,13 @@ class Scheduler:
 
     # flood control ------------------------------------------------------------------------
 
-    def _admit(self, key: int, item: InboxItem) -> bool:
-        """Whether to handle an update now; False drops it (merged, or over the sender's
-        rate). Votes and the bot's own work are always handled."""
+    def _admit(self, key: int, item: InboxItem, update: Any) -> bool:
+        """Whether to handle an update now; False drops it (undecodable, or over the
+        sender's rate). Votes and the bot's own work are always handled."""
         if item.kind != UPDATE:
             return True
-        try:
-            update = json.loads(item.payload)
-        except ValueError:
+        if update is None:
+            log.warning("ignored an undecodable update %s", item.update_id)
             return False
         if not isinstance(update, dict) or "poll_answer" in update or "poll" in update:
             return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from questions.model import TOPICS
@@ -328,7 +329,14 @@ KINDS: tuple[type[Button], ...] = (
 
 def parse(data: str | None) -> Button | None:
     """The button a callback's data stands for, or None if it is not one we built."""
-    if not data or len(data.encode()) > MAX_DATA:
+    if not data or len(data) > MAX_DATA:  # a str is at least as long in bytes
+        return None
+    return _parse(data)
+
+
+@lru_cache(maxsize=4096)  # every handler's pattern asks about the same tap: parse it once
+def _parse(data: str) -> Button | None:
+    if len(data.encode()) > MAX_DATA:
         return None
     for kind in KINDS:
         if m := kind.SHAPE.fullmatch(data):

@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
 
@@ -263,6 +264,13 @@ def goal_line(activity: Activity | None) -> str:
     return f"🎯 today {activity.today}/{activity.goal}"
 
 
+@lru_cache(maxsize=1024)
+def _teaching(q: Question) -> tuple[str, str, str, str]:
+    """A question's stem, right option, explanation and cited quote, escaped (the same for
+    every answer to it)."""
+    return escape(q.question), escape(q.correct_option), escape(explanation(q)), citation(q)
+
+
 def feedback_message(
     outcome: AnswerOutcome, now: datetime, challenge: str | None = None
 ) -> Rendered:
@@ -274,14 +282,15 @@ def feedback_message(
     where = f"{round_word(view.mode)} {view.number}/{view.total}"
     if outcome.score is not None:
         where += f" · Score {outcome.score.right}/{outcome.score.answered}"
-    lines = [f"{verdict}  <i>{where}</i>", "", escape(q.question), ""]
+    stem, right, why, cited = _teaching(q)
+    lines = [f"{verdict}  <i>{where}</i>", "", stem, ""]
     if not outcome.correct:
         if outcome.chosen is not None:
             lines.append(f"Your answer: <s>{escape(q.options[outcome.chosen])}</s>")
-        lines.append(f"Right answer: <b>{escape(q.correct_option)}</b>")
+        lines.append(f"Right answer: <b>{right}</b>")
     else:
-        lines.append(f"<b>{escape(q.correct_option)}</b>")
-    lines += ["", escape(explanation(q)), "", citation(q)]
+        lines.append(f"<b>{right}</b>")
+    lines += ["", why, "", cited]
     extras = []
     if outcome.correct:
         extras.append("+1 point" if outcome.points else "no new point (earned before)")

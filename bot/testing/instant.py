@@ -3,10 +3,13 @@ ceiling in benchmarks, with no fake-API work on either side of a comparison."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
+from aiohttp import web
 from telegram.request import BaseRequest, RequestData
 
 from bot.testing.fakeapi import TOKEN
@@ -51,11 +54,14 @@ _CANNED = {
 _TRUE = _ok(True)
 
 
+Listener = Callable[[str, dict[str, Any]], None]  # (method, the request's parameters)
+
+
 class InstantRequest(BaseRequest):
     """Every call succeeds immediately; ``calls`` counts them by method and ``on_call`` (if
-    set) hears each method name, so a benchmark can tell when the last reply went out."""
+    set) hears each call, so a benchmark can tell when a reply went out."""
 
-    def __init__(self, on_call: Callable[[str], None] | None = None) -> None:
+    def __init__(self, on_call: Listener | None = None) -> None:
         self.calls: Counter[str] = Counter()
         self.on_call = on_call
 
@@ -82,5 +88,51 @@ class InstantRequest(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         self.calls[name] += 1
         if self.on_call is not None:
-            self.on_call(name)
+            self.on_call(name, {} if request_data is None else request_data.parameters)
         return 200, _CANNED.get(name, _TRUE)
+
+
+class InstantBotApi:
+    """An HTTP Bot API on 127.0.0.1 that answers every call at once from canned bytes, for
+    worker processes in benchmarks: it counts calls by method and reads no request body."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.base_url = ""
+        self._runner: Any = None
+        self._waiters: list[tuple[str, int, asyncio.Future[None]]] = []
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def reached(self, method: str, count: int) -> None:
+        """Wait until ``method`` has been called ``count`` times in all."""
+        if self.calls[method] >= count:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((method, count, future))
+        await future
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        self.calls[method] += 1
+        for waiter in list(self._waiters):
+            wanted, count, future = waiter
+            if wanted == method and self.calls[method] >= count and not future.done():
+                future.set_result(None)
+                self._waiters.remove(waiter)
+        if method == "getUpdates":  # a worker in polling mode: nothing to fetch, slowly
+            await asyncio.sleep(1)
+        return web.Response(body=_CANNED.get(method, _TRUE), content_type="application/json")
