@@ -295,3 +295,19 @@ async def test_a_name_with_a_lone_surrogate_can_play(
         assert fb.text.startswith("✅")
         [board] = await bot.send(f.command(odd, "/top"))
         assert "Zoë \ufffd 🦄" in board.text
+
+
+async def test_the_scoreboard_switches_between_all_time_and_this_week_by_button(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(ALICE, "/quiz 1"))
+        await bot.send(
+            f.callback(ALICE, button_for(q, bank, correct=True), 100), "editMessageText"
+        )
+        [board] = await bot.send(f.command(ALICE, "/top"))
+        assert "All time" in board.text
+        [week] = await bot.send(f.callback(ALICE, data(board, "📅 This week"), 200))
+        assert "This week" in week.text and "Alice" in week.text
+        [back] = await bot.send(f.callback(ALICE, data(week, "🏆 All time"), 201))
+        assert "All time" in back.text

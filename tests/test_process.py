@@ -244,3 +244,17 @@ async def test_a_damaged_database_is_refused_at_start(api: FakeBotApi, tmp_path:
     assert code == 2
     [line] = err.strip().splitlines()
     assert str(db) in line
+
+
+def test_every_setting_is_in_env_example_and_the_readme() -> None:
+    """The operator's two references name every variable ``Settings.from_env`` reads."""
+    import re  # noqa: PLC0415
+
+    root = Path(__file__).parent.parent
+    source = (root / "bot" / "config.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'(?:get|_int\(env,) ?\(?"([A-Z][A-Z_]{2,})"', source))
+    assert {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "SEND_RATE", "DASHBOARD_PORT"} <= read
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert not {v for v in read if not re.search(rf"^#? ?{v}=", example, re.M)}
+    assert not {v for v in read if f"`{v}`" not in readme}

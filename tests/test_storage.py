@@ -29,6 +29,7 @@ from bot.engine import scoring
 from bot.engine.quiz import QuizEngine
 from bot.engine.study import StudyEngine
 from bot.engine.views import Player, QuestionView, RoundRequest
+from bot.testing.postgres import Postgres
 from questions.model import Bank
 from storage import social
 from storage.backend import StorageError
@@ -39,7 +40,7 @@ from storage.queries import USER_TABLES, Queries
 from storage.schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION, SQLITE_MIGRATIONS
 from storage.sql import Dialect
 from storage.url import DatabaseUrlError, parse_database_url
-from tests.conftest import FakeClock, Postgres
+from tests.conftest import FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday of ISO week 2026-W48
@@ -1321,3 +1322,48 @@ def test_a_password_with_url_syntax_in_it_stays_hidden(url: str) -> None:
     with pytest.raises(DatabaseUrlError) as parsing:
         parse_database_url(url)
     assert "s3cret" not in str(parsing.value)
+
+
+async def test_a_unit_meeting_another_processs_write_lock_commits_once_the_lock_is_gone(
+    tmp_path: Path,
+) -> None:
+    """SQLite units run in the event loop and never wait there: while another connection
+    (the dashboard, a backup) holds the write lock, the unit is handed to the writer thread,
+    which waits for the lock; the loop keeps serving reads meanwhile."""
+    path = tmp_path / "locked.sqlite3"
+    store = await Store.open(f"sqlite:///{path}")
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        pending = asyncio.ensure_future(store.write(lambda q: q.upsert_user(7, "Ann", now)))
+        await asyncio.sleep(0.2)  # the unit is waiting in the writer thread, not failing
+        assert not pending.done()
+        assert await store.read(lambda q: q.get_user(7)) is None  # reads go on
+        other.execute("COMMIT")
+        await asyncio.wait_for(pending, 10)
+        user = await store.read(lambda q: q.get_user(7))
+        assert user is not None
+        assert user.name == "Ann"
+    finally:
+        other.close()
+        await store.close()
+
+
+async def test_tidy_forgets_old_handled_updates_and_expired_sign_ins_only(store: Store) -> None:
+    from bot.runtime.core import tidy  # noqa: PLC0415
+
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    old, recent = now - timedelta(days=2), now - timedelta(hours=1)
+
+    def seed(q: Queries) -> None:
+        q.inbox_add([(1, 5, "update", "{}"), (2, 5, "update", "{}"), (3, 5, "update", "{}")], old)
+        ids = [r["id"] for r in q.sql.all("SELECT id FROM inbox ORDER BY id")]
+        q.inbox_done(ids[:1], old)
+        q.inbox_done(ids[1:2], recent)  # handled an hour ago: Telegram may still re-send it
+
+    await store.write(seed)
+    removed = await store.write(partial(tidy, now=now))
+    assert removed == 1
+    left = await store.read(lambda q: q.sql.all("SELECT update_id FROM inbox ORDER BY id"))
+    assert [r["update_id"] for r in left] == [2, 3]  # the unhandled one stays, of course

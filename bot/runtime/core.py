@@ -24,6 +24,8 @@ from bot.runtime.limiter import BACKGROUND, INTERACTIVE, PRIORITY, FairRateLimit
 from bot.runtime.polling import Poller
 from bot.runtime.scheduler import UPDATE, FloodPolicy, Inbox, Scheduler
 from bot.runtime.webhook import WebhookServer
+from storage import auth as auth_rows
+from storage import social as social_rows
 from storage.db import Store
 from storage.models import InboxItem
 from storage.queries import Queries
@@ -32,6 +34,8 @@ from storage.sql import Dialect
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 10.0
+TIDY_EVERY = 360  # heartbeats: hourly
+KEEP_DONE = timedelta(hours=24)  # Telegram re-delivers within this; older ids are forgotten
 WEBHOOK_CATCH_UP = 3.0
 WORKER_LEASE = timedelta(seconds=30)
 JobHandler = Callable[[Any, int, dict[str, Any]], Awaitable[None]]  # (application, key, data)
@@ -203,7 +207,9 @@ class Runtime:
         return left
 
     async def _beat(self) -> None:
-        """Tell the fleet this worker lives; take this worker's share of the send budget."""
+        """Tell the fleet this worker lives; take this worker's share of the send budget;
+        now and then, forget what is no longer needed."""
+        beats = 0
         while True:
             try:
                 workers = await self.store.write(
@@ -211,8 +217,11 @@ class Runtime:
                 )
                 if self.limiter is not None:
                     self.limiter.set_share(1 / max(1, workers))
+                if beats % TIDY_EVERY == 0:
+                    await self.store.write(partial(tidy, now=self.clock()))
             except Exception:
                 log.exception("heartbeat failed")
+            beats += 1
             await asyncio.sleep(HEARTBEAT)
 
     async def idle(self) -> None:
@@ -227,3 +236,14 @@ def _heartbeat(q: Queries, owner: str, now: datetime) -> int:
     """Renew this worker's lease; return how many workers are alive."""
     q.take_lease(f"worker:{owner}", owner, now + WORKER_LEASE, now)
     return q.count_leases("worker:", now)
+
+
+def tidy(q: Queries, now: datetime) -> int:
+    """Delete what has served its purpose: handled inbox items older than a day, early
+    votes of polls long gone, expired challenges, dashboard links and sessions."""
+    return (
+        q.inbox_forget_done(now - KEEP_DONE)
+        + q.forget_early_votes(now - timedelta(days=1))
+        + social_rows.forget_expired_challenges(q, now)
+        + auth_rows.forget_expired(q, now)
+    )

@@ -162,6 +162,7 @@ async def screen_pressed(update: Update, context: BotContext) -> None:
         cb.Screen.MENU: show_menu,
         cb.Screen.ME: scores.show_me,
         cb.Screen.TOP: scores.show_top,
+        cb.Screen.TOP_WEEK: scores.show_week,
         cb.Screen.HELP: show_help,
         cb.Screen.PROGRESS: study.show_progress,
         cb.Screen.TOPICS: study.show_topics,

@@ -184,6 +184,7 @@ class Screen:
     MENU = "menu"
     ME = "me"
     TOP = "top"
+    TOP_WEEK = "week"
     HELP = "help"
     PROGRESS = "progress"
     TOPICS = "topics"
@@ -192,10 +193,11 @@ class Screen:
 
 @dataclass(frozen=True, slots=True)
 class ScreenButton(Button):
-    """Open a screen: ``m:<name>`` (the menu, /me, /top, /help, /progress, /topics, /read)."""
+    """Open a screen: ``m:<name>`` (the menu, /me, /top, /top week, /help, /progress,
+    /topics, /read)."""
 
     screen: str
-    SHAPE = re.compile(r"m:(menu|me|top|help|progress|topics|read)")
+    SHAPE = re.compile(r"m:(menu|me|top|week|help|progress|topics|read)")
 
     @property
     def data(self) -> str:

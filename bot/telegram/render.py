@@ -16,7 +16,7 @@ from functools import lru_cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
 
 from bot.engine.clock import format_minute, zone, zone_label
-from bot.engine.scoring import Activity
+from bot.engine.scoring import GLOBAL_BOARD, Activity
 from bot.engine.search import SearchHit, SearchResult
 from bot.engine.social import Challenge, DailyQuiz, HeadToHead, WeeklyRecap
 from bot.engine.study import DisputePage, Mark, Progress, TopicLine, humanize
@@ -195,7 +195,12 @@ def help_message(questions: int, paragraphs: int, *, group: bool = False) -> Ren
         "/forget — delete everything I store about you\n\n"
         "<b>Groups</b>\n"
         "/quiz 5 20s — five quiz polls of 20 seconds · /stop — end it (starter or admin)\n"
+        "/daily 09:00 Europe/Kyiv 5 20s — a daily quiz here, with a weekly recap (admins) · "
+        "/daily off\n"
         "/top — this chat’s board · /top week — this chat’s week\n\n"
+        "<b>Friends</b>\n"
+        "⚔️ Challenge a friend under a finished quiz: they get your questions, then both of "
+        "you see the head-to-head. Type my @username in any chat to share a question.\n\n"
         "<b>Points</b>: a right answer earns 1 point on each board — once per question: the "
         "all-time board once ever, a weekly board once per week, a chat’s board once per chat. "
         "Reviews and replays train your memory but add no points. Equal points share a rank; "
@@ -500,8 +505,14 @@ def board_message(board: Board, me: int, *, group: bool = False) -> Rendered:
         ]
     if group:
         return fit("\n".join(lines)), None
+    weekly = board.board != GLOBAL_BOARD
+    other = (
+        button("🏆 All time", cb.ScreenButton(cb.Screen.TOP))
+        if weekly
+        else button("📅 This week", cb.ScreenButton(cb.Screen.TOP_WEEK))
+    )
     return fit("\n".join(lines)), keyboard(
-        [QUIZ_BUTTON(), button("📊 Me", cb.ScreenButton(cb.Screen.ME))]
+        [other, QUIZ_BUTTON(), button("📊 Me", cb.ScreenButton(cb.Screen.ME))]
     )
 
 

@@ -57,6 +57,10 @@ async def show_top(update: Update, context: BotContext, scope: str | None = None
     await reply_rendered(update, render.board_message(board, user.id, group=group))
 
 
+async def show_week(update: Update, context: BotContext) -> None:
+    await show_top(update, context, "week")
+
+
 async def goal_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
