@@ -71,19 +71,21 @@ class User:
     reminder_offered: bool
 
     @classmethod
-    def from_row(cls, r: Row) -> User:
+    def from_row(cls, r: Row, prefix: str = "") -> User:
+        """``prefix``: the column alias prefix when joined with other tables (``u_``)."""
+        p = prefix
         return cls(
-            id=r["id"],
-            name=r["name"],
-            streak_current=r["streak_current"],
-            streak_best=r["streak_best"],
-            last_active_day=r["last_active_day"],
-            blocked=bool(r["blocked"]),
-            tz=r["tz"],
-            daily_goal=r["daily_goal"],
-            goal_day=r["goal_day"],
-            goal_answers=r["goal_answers"],
-            reminder_offered=bool(r["reminder_offered"]),
+            id=r[f"{p}id"],
+            name=r[f"{p}name"],
+            streak_current=r[f"{p}streak_current"],
+            streak_best=r[f"{p}streak_best"],
+            last_active_day=r[f"{p}last_active_day"],
+            blocked=bool(r[f"{p}blocked"]),
+            tz=r[f"{p}tz"],
+            daily_goal=r[f"{p}daily_goal"],
+            goal_day=r[f"{p}goal_day"],
+            goal_answers=r[f"{p}goal_answers"],
+            reminder_offered=bool(r[f"{p}reminder_offered"]),
         )
 
 
@@ -91,6 +93,7 @@ USER_COLUMNS = (
     "id, name, streak_current, streak_best, last_active_day, blocked, tz, daily_goal, "
     "goal_day, goal_answers, reminder_offered"
 )
+USER_JOINED = ", ".join(f"u.{c} AS u_{c}" for c in USER_COLUMNS.split(", "))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from storage.models import (
     RQ_COLUMNS,
     RQ_JOINED,
     USER_COLUMNS,
+    USER_JOINED,
     Answer,
     BoardEntry,
     CardRow,
@@ -388,9 +389,7 @@ class Queries:
         """The round, its question at ``position``, the user's earlier choice, the user and
         their card for the question: one read."""
         row = self.sql.one(
-            f"SELECT {ROUND_COLUMNS}, {RQ_JOINED}, a.chosen AS earlier, "
-            "u.id AS uid, u.name, u.streak_current, u.streak_best, u.last_active_day, "
-            "u.blocked, u.tz, u.daily_goal, u.goal_day, u.goal_answers, u.reminder_offered, "
+            f"SELECT {ROUND_COLUMNS}, {RQ_JOINED}, a.chosen AS earlier, {USER_JOINED}, "
             "c.card AS card_json, c.last_correct AS card_last_correct, c.due AS card_due "
             "FROM rounds r "
             "LEFT JOIN round_questions rq ON rq.round_id = r.id AND rq.position = ? "
@@ -408,9 +407,7 @@ class Queries:
     ) -> AnswerContext:
         """The same for a group poll, found by its Telegram poll id."""
         row = self.sql.one(
-            f"SELECT {ROUND_COLUMNS}, {RQ_JOINED}, a.chosen AS earlier, "
-            "u.id AS uid, u.name, u.streak_current, u.streak_best, u.last_active_day, "
-            "u.blocked, u.tz, u.daily_goal, u.goal_day, u.goal_answers, u.reminder_offered, "
+            f"SELECT {ROUND_COLUMNS}, {RQ_JOINED}, a.chosen AS earlier, {USER_JOINED}, "
             "c.card AS card_json, c.last_correct AS card_last_correct, c.due AS card_due "
             "FROM round_questions rq "
             "JOIN rounds r ON r.id = rq.round_id "
@@ -429,21 +426,7 @@ class Queries:
             return AnswerContext(None, None, None, None, None)
         round_ = Round.from_row(row)
         question = None if row["q_question_id"] is None else RoundQuestion.from_row(row, "q_")
-        user = None
-        if row["uid"] is not None:
-            user = User(
-                id=row["uid"],
-                name=row["name"],
-                streak_current=row["streak_current"],
-                streak_best=row["streak_best"],
-                last_active_day=row["last_active_day"],
-                blocked=bool(row["blocked"]),
-                tz=row["tz"],
-                daily_goal=row["daily_goal"],
-                goal_day=row["goal_day"],
-                goal_answers=row["goal_answers"],
-                reminder_offered=bool(row["reminder_offered"]),
-            )
+        user = None if row["u_id"] is None else User.from_row(row, "u_")
         known = False
         if row["card_json"] is not None and now is not None:
             known = bool(row["card_last_correct"]) and as_time(row["card_due"]) > now

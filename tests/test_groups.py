@@ -366,3 +366,31 @@ async def test_groups_get_their_own_command_menu_and_private_links(
         assert "¶3 of 29" in page.text
         assert "Quiz me" not in " ".join(labels(page))  # no button that only errors here
         assert plain(page.text)
+
+
+async def test_a_round_whose_first_poll_was_never_sent_gets_it_after_a_restart(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    """The worker died between creating the round and sending its poll: the next start
+    sends it (once), and the round goes on from there."""
+    from bot.engine.quiz import QuizEngine  # noqa: PLC0415
+    from bot.engine.views import Player, RoundRequest  # noqa: PLC0415
+    from storage.db import Store  # noqa: PLC0415
+    from storage.models import ChatKind  # noqa: PLC0415
+
+    store = await Store.open(db_url)
+    quiz = QuizEngine(bank, store, clock=clock)
+    started = await quiz.start_round(
+        GROUP_ID, ChatKind.GROUP, Player(ANN["id"], "Ann"), RoundRequest(2, open_period=20)
+    )
+    await store.close()
+    assert started.view is not None
+    first = started.view.question
+    async with running_bot(api, db_url, clock) as bot:
+        await bot.tick()
+        [poll] = await api.wait_calls("sendPoll", 1)
+        assert poll["chat_id"] == GROUP_ID
+        assert poll_question(poll, bank).id == first.id
+        assert poll["open_period"] == 20
+        await bot.tick()
+        assert len(api.of("sendPoll", GROUP_ID)) == 1, "sent once"

@@ -311,3 +311,64 @@ async def test_the_scoreboard_switches_between_all_time_and_this_week_by_button(
         assert "This week" in week.text and "Alice" in week.text
         [back] = await bot.send(f.callback(ALICE, data(week, "🏆 All time"), 201))
         assert "All time" in back.text
+
+
+async def test_one_chats_updates_are_handled_in_order_while_others_go_on(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    """Alice's first reply is slow; her later commands wait for it (a chat's updates are
+    handled one at a time, in order) while Bob is answered at once."""
+    bob = f.user(12, "Bob")
+    async with running_bot(api, db_url, clock) as bot:
+        api.fail("sendMessage", 0, delay=0.5, times=1, chat_id=ALICE["id"])
+        for number in (3, 1, 2):
+            api.push(f.command(ALICE, f"/read {number}"))
+            api.push(f.command(bob, f"/read {number + 3}"))
+        await bot.settle()
+        heads = [plain(c.text).split("\n", 1)[0] for c in api.of("sendMessage", ALICE["id"])]
+        assert len(heads) == 3
+        assert ["¶3" in heads[0], "¶1" in heads[1], "¶2" in heads[2]] == [True, True, True]
+        order = [c.get("chat_id") for c in api.calls if c.method == "sendMessage"]
+        bobs = [i for i, chat in enumerate(order) if chat == bob["id"]]
+        alices = [i for i, chat in enumerate(order) if chat == ALICE["id"]]
+        assert len(bobs) == 3
+        assert bobs[-1] < alices[1], "Bob was held behind Alice's slow reply"
+
+
+async def test_an_unexpected_error_gets_a_short_apology_not_a_traceback(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    sorry = "Sorry, something went wrong on my side. Please try again."
+    async with running_bot(api, db_url, clock) as bot:
+        api.fail("sendMessage", 400, "Bad Request: something unforeseen", times=1)
+        mark = len(api.calls)
+        api.push(f.command(ALICE, "/help"))
+        await bot.settle()
+        assert [c.text for c in api.since(mark, "sendMessage")][-1] == sorry
+        [q] = await bot.send(f.command(ALICE, "/quiz 1"))
+        api.fail("editMessageText", 400, "Bad Request: something else unforeseen", times=1)
+        mark = len(api.calls)
+        api.push(f.callback(ALICE, button_for(q, bank, correct=True), 100))
+        await bot.settle()
+        toasts = [c.get("text") for c in api.since(mark, "answerCallbackQuery")]
+        assert toasts == ["✅ Correct!", sorry]
+
+
+async def test_an_unchanged_or_vanished_message_is_not_an_error(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q1] = await bot.send(f.command(ALICE, "/quiz 2"))
+        round_id = button_for(q1, bank, correct=True).split(":")[1]
+        api.fail("editMessageText", 400, "Bad Request: message is not modified", times=1)
+        mark = len(api.calls)
+        api.push(f.callback(ALICE, button_for(q1, bank, correct=True), 100))
+        await bot.settle()
+        assert [c.get("text") for c in api.since(mark, "answerCallbackQuery")] == ["✅ Correct!"]
+        [q2] = await bot.send(f.callback(ALICE, f"n:{round_id}:1", 100))
+        api.fail("editMessageText", 400, "Bad Request: message to edit not found", times=1)
+        mark = len(api.calls)
+        api.push(f.callback(ALICE, button_for(q2, bank, correct=False), 101))
+        await bot.settle()
+        assert [c.get("text") for c in api.since(mark, "answerCallbackQuery")] == ["❌ Not quite"]
+        assert not api.since(mark, "sendMessage"), "no apology"

@@ -87,7 +87,7 @@ async def test_topics_have_one_button_each(
         [topics] = await bot.send(f.command(ANN, "/topics"))
         assert labels(topics) == [f"🎯 {t}" for t in bank.topics()]
         [quiz] = await bot.send(f.callback(ANN, data(topics, "🎯 crimea"), 100))
-        assert "<i>crimea</i>" in quiz.text
+        assert "<i>Crimea</i>" in quiz.text
 
 
 async def test_search_tells_the_true_count_and_pages(
@@ -230,7 +230,7 @@ async def test_hostile_notes_cannot_break_disputes(
             [fb] = await bot.send(
                 f.callback(user, button_for(q, bank, correct=False), 100 + n), "editMessageText"
             )
-            await bot.send(f.callback(user, data(fb, "⚑ Challenge"), 100 + n))
+            await bot.send(f.callback(user, data(fb, "⚑ Report"), 100 + n))
             await bot.send(f.text_message(user, note))
         [page] = await bot.send(f.command(KEEPER, "/disputes"))
         assert page.text.startswith("⚑ <b>20 open disputes</b> · showing 1–")

@@ -213,7 +213,7 @@ class ScreenButton(Button):
 
 @dataclass(frozen=True, slots=True)
 class DisputeButton(Button):
-    """ "⚑ Challenge" under an answer: the next message is a note on that question."""
+    """ "⚑ Report" under an answer: the next message is a note on that question."""
 
     round_id: int
     position: int

@@ -1,4 +1,4 @@
-"""⚑ Challenge a question (a note for the bank keepers), /cancel, and the keepers' /disputes
+"""⚑ Report a question (a note for the bank keepers), /cancel, and the keepers' /disputes
 (users in ADMIN_USER_IDS, private chats only: notes and names are never posted to a group)."""
 
 from __future__ import annotations

@@ -191,7 +191,7 @@ def help_message(questions: int, paragraphs: int, *, group: bool = False) -> Ren
         "/progress — your mastery map of the paragraphs · /topics — topics and accuracy\n"
         "/remind 8am Europe/Kyiv — a daily nudge in your time zone · /remind off\n"
         "/goal N — your daily goal (default 10 answers)\n"
-        "⚑ Challenge under an answer — tell the bank keepers a question is wrong\n"
+        "⚑ Report under an answer — tell the bank keepers a question is wrong\n"
         "/forget — delete everything I store about you\n\n"
         "<b>Groups</b>\n"
         "/quiz 5 20s — five quiz polls of 20 seconds · /stop — end it (starter or admin)\n"
@@ -222,6 +222,11 @@ def private_only_message(what: str, url: str) -> Rendered:
 # questions and feedback -----------------------------------------------------------------------
 
 
+def topic_label(topic: str) -> str:
+    """A topic as people read it: ``minsk-talks`` → ``Minsk talks``."""
+    return topic.replace("-", " ").capitalize()
+
+
 def round_word(mode: RoundMode) -> str:
     return "Review" if mode is RoundMode.REVIEW else "Question"
 
@@ -231,7 +236,7 @@ def question_message(view: QuestionView) -> Rendered:
     head = f"<b>{round_word(view.mode)} {view.number}/{view.total}</b>"
     if view.score.answered:
         head += f" · Score {view.score.right}/{view.score.answered}"
-    lines = [f"{head} · <i>{escape(q.topic)}</i>", "", escape(q.question), ""]
+    lines = [f"{head} · <i>{escape(topic_label(q.topic))}</i>", "", escape(q.question), ""]
     lines += [f"<b>{LETTERS[i]}.</b> {escape(option)}" for i, option in enumerate(view.options)]
     buttons = [
         button(LETTERS[i], cb.AnswerButton(view.round_id, view.position, i))
@@ -313,7 +318,7 @@ def feedback_message(
     row.append(
         button(f"📖 Read ¶{q.paragraph}", cb.ReadButton(q.paragraph, view.round_id, view.position))
     )
-    row.append(button("⚑ Challenge", cb.DisputeButton(view.round_id, view.position)))
+    row.append(button("⚑ Report", cb.DisputeButton(view.round_id, view.position)))
     rows = [row]
     if outcome.summary is not None:
         lines += ["", "━━━━━━━━━━", *recap_lines(outcome.summary, outcome.activity, now)]
