@@ -220,9 +220,13 @@ async def test_two_starts_at_once_start_one_round(
             started.release()
             release.wait(30)
 
-        holders = [asyncio.ensure_future(store.write(hold)) for _ in range(store.backend.writers)]
-        for _ in holders:
-            assert await asyncio.to_thread(started.acquire, timeout=30)
+        holders = []
+        if not store.backend.inline:  # SQLite's units meet in one pass of the event loop
+            holders = [
+                asyncio.ensure_future(store.write(hold)) for _ in range(store.backend.writers)
+            ]
+            for _ in holders:
+                assert await asyncio.to_thread(started.acquire, timeout=30)
         starts = [
             asyncio.ensure_future(
                 quiz.start_round(GROUP, ChatKind.GROUP, player, RoundRequest(question_ids=ids))

@@ -128,6 +128,10 @@ class WritersHeld:
         self.release.wait(30)
 
     async def __aenter__(self) -> WritersHeld:
+        if self.store.backend.inline:
+            # SQLite's units run in the event loop: there is no thread to hold, and units
+            # submitted in one pass of the loop are committed together anyway.
+            return self
         for _ in range(self.store.backend.writers):
             self.holders.append(asyncio.ensure_future(self.store.write(self._hold)))
         for _ in self.holders:
