@@ -398,7 +398,7 @@ class QuizEngine:
         if recorded is None:
             return AnswerOutcome(Status.ALREADY_ANSWERED)
         finished = _advance(q, round_, now)
-        summary = self._summary(q, round_id) if finished else None
+        summary = self.summary_in(q, round_id) if finished else None
         offer = finished and q.mark_reminder_offered(player.id) and not q.get_reminder(player.id)
         return AnswerOutcome(
             Status.OK,
@@ -435,7 +435,7 @@ class QuizEngine:
             correct=chosen == view.question.answer,
             round_finished=not round_.is_active,
             next_position=following if waiting else None,
-            summary=self._summary(q, round_.id) if following == round_.size else None,
+            summary=self.summary_in(q, round_.id) if following == round_.size else None,
             score=Score(*q.round_score(round_.id, player.id)),
             points=scoring.POINT if earned else 0,
             activity=scoring.activity_now(q.get_user(player.id), now),
@@ -774,10 +774,10 @@ class QuizEngine:
         return await self.store.write(lambda q: q.move_chat(old_chat_id, new_chat_id, renames))
 
     async def summary(self, round_id: int) -> RoundSummary:
-        return await self.store.read(lambda q: self._summary(q, round_id))
+        return await self.store.read(lambda q: self.summary_in(q, round_id))
 
-    def _summary(self, q: Queries, round_id: int) -> RoundSummary:
-        """The round's table (and, in private, what to review), from one read."""
+    def summary_in(self, q: Queries, round_id: int) -> RoundSummary:
+        """The round's table (and, in private, what to review), inside a read or a unit."""
         round_ = q.get_round(round_id)
         answers = q.round_answers(round_id)
         players = q.round_players(round_id)

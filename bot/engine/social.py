@@ -361,7 +361,7 @@ class SocialEngine:
             challenge = sql.get_challenge(q, token)
             if challenge is None or not sql.mark_reported(q, token, friend_id):
                 return None
-            summary = self.quiz._summary(q, round_id)
+            summary = self.quiz.summary_in(q, round_id)
             mine = next((x for x in summary.lines if x.player.id == friend_id), None)
             friend = q.get_user(friend_id)
             return HeadToHead(

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from telegram._utils.types import ODVInput
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from bot.testing.local import LocalRequest
 
 TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtok"
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Quiz", "username": "quiz_test_bot"}
@@ -127,7 +128,7 @@ class FakeBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}/bot"
         return self.base_url
 
@@ -358,34 +359,14 @@ class FakeBotApi:
         return member
 
 
-class OfflineRequest(BaseRequest):
-    """A BaseRequest that answers from a :class:`FakeBotApi` without any network (fast tests,
-    benchmarks): the same recorded calls and the same answers as over HTTP."""
+class OfflineRequest(LocalRequest):
+    """Answers from a :class:`FakeBotApi` without any network (fast tests): the same
+    recorded calls and the same answers as over HTTP."""
 
     def __init__(self, api: FakeBotApi) -> None:
         self.api = api
 
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
+    async def answer(self, api_method: str, request_data: RequestData | None) -> tuple[int, bytes]:
         fields = dict(request_data.json_parameters) if request_data else {}
         status, body = await self.api.respond(api_method, fields)
         return status, json.dumps(body).encode()

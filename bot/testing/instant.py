@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
 from bot.testing.fakeapi import TOKEN
+from bot.testing.local import LocalRequest
 
 BOT_ID = int(TOKEN.split(":", 1)[0])
 _ME = {"id": BOT_ID, "is_bot": True, "first_name": "Quiz", "username": "quiz_test_bot"}
@@ -57,7 +58,7 @@ _TRUE = _ok(True)
 Listener = Callable[[str, dict[str, Any]], None]  # (method, the request's parameters)
 
 
-class InstantRequest(BaseRequest):
+class InstantRequest(LocalRequest):
     """Every call succeeds immediately; ``calls`` counts them by method and ``on_call`` (if
     set) hears each call, so a benchmark can tell when a reply went out."""
 
@@ -65,31 +66,11 @@ class InstantRequest(BaseRequest):
         self.calls: Counter[str] = Counter()
         self.on_call = on_call
 
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = None,
-        write_timeout: object = None,
-        connect_timeout: object = None,
-        pool_timeout: object = None,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        self.calls[name] += 1
+    async def answer(self, api_method: str, request_data: RequestData | None) -> tuple[int, bytes]:
+        self.calls[api_method] += 1
         if self.on_call is not None:
-            self.on_call(name, {} if request_data is None else request_data.parameters)
-        return 200, _CANNED.get(name, _TRUE)
+            self.on_call(api_method, {} if request_data is None else request_data.parameters)
+        return 200, _CANNED.get(api_method, _TRUE)
 
 
 class InstantBotApi:
@@ -109,7 +90,7 @@ class InstantBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}/bot"
         return self.base_url
 
