@@ -4,7 +4,7 @@ inline sharing. Schedules run on the injected clock; ``bot.tick()`` fires due jo
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.testing import factories as f
@@ -187,6 +187,7 @@ async def test_inline_queries_share_questions_without_their_ids(
         for result in empty["results"]:
             shown = result["input_message_content"]["message_text"]
             assert len(shown) <= 4096
+            assert result["input_message_content"]["parse_mode"] == "HTML"  # its <b> renders
             assert not any(q.id in result["id"] or q.id in str(result) for q in bank.questions)
         mark = len(api.calls)
         await bot.send(f.inline_query(ALICE, "tractor"), "answerInlineQuery")
@@ -205,4 +206,3 @@ async def test_inline_queries_share_questions_without_their_ids(
         assert nothing["results"] == []
         unknown, _ = await bot.send(f.command(BOB, "/start q_zzzzzzzz"), count=2)
         assert "not one I know" in unknown.text
-        assert timedelta(seconds=1)

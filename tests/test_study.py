@@ -74,7 +74,7 @@ async def test_progress_offers_the_weakest_paragraphs_and_me_the_next_steps(
         assert "reviews due now" in me.text
         assert [lab for lab in labels(me) if lab.startswith("🔁 Review")]
         assert "🗺 Progress" in labels(me)
-        assert "🔥 1 day streak" in me.text
+        assert "🔥 1-day streak" in me.text
         clock.advance(days=1)
         [later] = await bot.send(f.command(ANN, "/me"))
         assert "answer one today to keep it" in later.text

@@ -260,7 +260,7 @@ def citation(q: Question) -> str:
 def streak_line(activity: Activity | None) -> str:
     if activity is None or not activity.streak:
         return ""
-    line = f"🔥 {plural(activity.streak, 'day')} streak"
+    line = f"🔥 {activity.streak}-day streak"
     if not activity.answered_today:
         line += " — answer one today to keep it"
     return line
@@ -758,7 +758,7 @@ def reminder_nudge(due: int, streak: int, answered_today: bool) -> Rendered:
     if due:
         parts.append(f"🔁 {plural(due, 'review is', 'reviews are')} due")
     if streak and not answered_today:
-        parts.append(f"🔥 your {plural(streak, 'day')} streak needs one answer today")
+        parts.append(f"🔥 your {streak}-day streak needs one answer today")
     rows = [button("🔁 Review now", cb.StartButton(cb.Ask.REVIEW))] if due else []
     rows.append(QUIZ_BUTTON())
     return " · ".join(parts) + ".\n<i>/remind off stops these.</i>", keyboard(rows)
