@@ -348,11 +348,14 @@ async def test_groups_get_their_own_command_menu_and_private_links(
         private_commands = {c["command"] for c in scopes["all_private_chats"]["commands"]}
         assert group_commands == {"quiz", "stop", "daily", "top", "me", "read", "help"}
         assert {"review", "progress", "forget", "remind"} <= private_commands
-        for command, payload in [
-            ("/review", "review"),
-            ("/progress", "progress"),
-            ("/forget", "forget"),
-            ("/remind 8am", "me"),
+        # Each private feature links to its own screen in the private chat.
+        for command, payload, opens in [
+            ("/review", "review", "No reviews yet"),
+            ("/progress", "progress", "mastery map"),
+            ("/forget", "forget", "This deletes your answers"),
+            ("/remind 8am", "remind", "No daily reminder yet"),
+            ("/goal 5", "goal", "Daily goal: <b>10 answers</b>"),
+            ("/help", "menu", "I quiz you on one article"),
         ]:
             [reply] = await bot.send(f.command(ANN, command, GROUP))
             [(label, url)] = [
@@ -362,8 +365,23 @@ async def test_groups_get_their_own_command_menu_and_private_links(
             ]
             assert label == "💬 Open private chat"
             assert url == f"https://t.me/quiz_test_bot?start={payload}"
+            [opened] = await bot.send(f.command(ANN, f"/start {payload}"))
+            assert opens in opened.text, (payload, opened.text)
+        # Group help is about playing here, not the private reference.
+        [help_] = await bot.send(f.command(ANN, "/help", GROUP))
+        assert "/quiz 10 20s" in help_.text and "/daily" in help_.text
+        assert "/review" not in help_.text and "/forget" not in help_.text
+        assert "type its letter" not in help_.text
+        [start] = await bot.send(f.command(ANN, "/start", GROUP))
+        assert labels(start) == ["💬 Open private chat"]
+        [topics] = await bot.send(f.command(ANN, "/topics", GROUP))
+        assert "tap one" not in topics.text and "answered" not in topics.text
+        assert "<b>Minsk talks</b>" in topics.text and "<code>/quiz" in topics.text
+        [unknown] = await bot.send(f.command(ANN, "/quiz banana", GROUP))
+        assert f"1 to {20}" in unknown.text and "(default 5)" in unknown.text
+        assert "default 10" not in unknown.text
         [page] = await bot.send(f.command(ANN, "/read 3", GROUP))
-        assert "¶3 of 29" in page.text
+        assert "¶3 of 28" in page.text
         assert "Quiz me" not in " ".join(labels(page))  # no button that only errors here
         assert plain(page.text)
 

@@ -107,7 +107,7 @@ async def test_arguments_that_do_not_apply_start_nothing(
             ("/quiz 0", "Choose 1 to 50"),
             ("/quiz 10000", "Choose 1 to 50"),
             ("/quiz <b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
-            ("/read 0", "paragraphs 1 to 29"),
+            ("/read 0", "28 paragraphs (1 to 28)"),
             ("/read x", "Write /read N"),
             ("/top month", "Write /top"),
         ]:
@@ -129,8 +129,13 @@ async def test_typed_letter_or_number_answers_the_open_question(
         assert strip["message_id"] == 100  # the question's buttons are gone
         # Before Next, the next question is not on screen: a typed letter is not an answer.
         [hint] = await bot.send(f.text_message(ALICE, "B"))
-        assert "Tap ▶️ Quiz" in hint.text
-        [q2] = await bot.send(f.callback(ALICE, data(feedback, "Next ▶"), 102))
+        assert "Your quiz is at question 2/2" in hint.text and labels(hint) == ["▶ Continue"]
+        [q2] = await bot.send(f.callback(ALICE, data(hint, "▶ Continue"), 103))
+        assert "Question 2/2" in plain(q2.text)
+        [late] = await bot.send(
+            f.callback(ALICE, data(feedback, "Next ▶"), 102), "answerCallbackQuery"
+        )
+        assert late.get("text"), "Next after Continue shows nothing twice"
         wrong = str(option_index(q2, bank, correct=False) + 1)
         [second] = await bot.send(f.text_message(ALICE, wrong))
         assert second.text.startswith("❌")
@@ -149,7 +154,7 @@ async def test_read_from_feedback_keeps_the_way_back_to_the_round(
         [page] = await bot.send(
             f.callback(ALICE, data(feedback, "📖 Read"), 100), "editMessageText"
         )
-        assert f"¶{n} of 29" in page.text
+        assert f"¶{n} of 28" in page.text
         assert "↩ Back to question 1" in labels(page) and "Next ▶" in labels(page)
         nav = data(page, "▶") if n < 29 else data(page, "◀")
         [other] = await bot.send(f.callback(ALICE, nav, 100), "editMessageText")
@@ -207,10 +212,29 @@ async def test_recap_retries_exactly_the_missed_questions(
         )
         assert "Quiz on your mistakes complete" in done.text
         assert "🌅 08:00" not in labels(done)  # the offer is made once
-        [tap] = await bot.send(f.callback(ALICE, data(feedback, "🌅 08:00"), 103))
-        assert "every day at <b>08:00</b> (UTC)" in tap.text
+        mark = len(api.calls)
+        offer = f.callback(ALICE, data(feedback, "🌅 08:00"), 103, markup=feedback["reply_markup"])
+        [tap] = await bot.send(offer)
+        assert "every day at <b>08:00</b> (UTC)" in tap.text and "🌍 Kyiv" in labels(tap)
+        # The recap keeps its own buttons and loses the offer, which was used.
+        [kept] = api.since(mark, "editMessageReplyMarkup")
+        assert labels(kept)[:2] == ["📖 Read ¶" + labels(kept)[0].split("¶")[1], "⚑ Report"]
+        assert "🔁 Retry my mistakes" in labels(kept) and "🌅 08:00" not in labels(kept)
         reminder = await bot.study.reminder(ALICE["id"])
         assert reminder is not None and (reminder.local_minute, reminder.tz) == (480, "UTC")
+
+
+async def test_the_reminder_offer_waits_for_a_good_round(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        for right in (False, True):
+            [question] = await bot.send(f.command(ALICE, "/quiz 1"))
+            [done] = await bot.send(
+                f.callback(ALICE, button_for(question, bank, correct=right), 100),
+                "editMessageText",
+            )
+            assert ("🌅 08:00" in labels(done)) is right, done.text
 
 
 async def test_replayed_questions_earn_no_new_points(
@@ -274,7 +298,7 @@ async def test_deep_links_open_what_they_name(
 ) -> None:
     async with running_bot(api, db_url, clock) as bot:
         [page] = await bot.send(f.command(ALICE, "/start read_5"))
-        assert "¶5 of 29" in page.text
+        assert "¶5 of 28" in page.text
         [prog] = await bot.send(f.command(ALICE, "/start progress"))
         assert "mastery map" in prog.text
         [quiz] = await bot.send(f.command(ALICE, "/start quiz"))
@@ -372,3 +396,31 @@ async def test_an_unchanged_or_vanished_message_is_not_an_error(
         await bot.settle()
         assert [c.get("text") for c in api.since(mark, "answerCallbackQuery")] == ["❌ Not quite"]
         assert not api.since(mark, "sendMessage"), "no apology"
+
+
+async def test_stopping_says_what_stopped_and_what_next(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        await bot.send(f.command(ALICE, "/quiz 2"))
+        [stopped] = await bot.send(f.command(ALICE, "/stop"))
+        assert "Quiz stopped before any answer" in stopped.text
+        assert labels(stopped) == ["▶️ Quiz", "🏠 Menu"]
+
+
+async def test_only_scorers_get_medals_and_the_author_line_reads_as_such(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        for user, right in ((ALICE, True), (BOB, False)):
+            [q] = await bot.send(f.command(user, "/quiz 1"))
+            await bot.send(
+                f.callback(user, button_for(q, bank, correct=right), 100), "editMessageText"
+            )
+        [board] = await bot.send(f.command(BOB, "/top"))
+        assert "🥇 Alice — <b>1</b>" in board.text
+        assert "\n2. Bob &lt;b&gt;Builder&lt;/b&gt; &amp; Co — <b>0</b>" in board.text
+        assert "🥈" not in board.text  # no medal for 0 points
+        [author] = await bot.send(f.command(ALICE, "/read 29"))
+        assert "¶29 · about the author" in author.text and "of 28" not in author.text
+        assert "Quiz me" not in " ".join(labels(author)) and "🏠 Menu" in labels(author)

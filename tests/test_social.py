@@ -139,6 +139,7 @@ async def test_a_challenge_from_recap_to_card_to_link_to_head_to_head(
         results = [c for c in api.since(mark, "sendMessage") if "Challenge result" in c.text]
         assert {c["chat_id"] for c in results} == {ALICE["id"], BOB["id"]}
         assert "🏆 Bob wins!" in results[0].text
+        assert all(labels(r) == ["🎯 New quiz", "🏆 Top"] for r in results)
         assert "Alice: <b>2/3</b>" in results[0].text and "Bob: <b>3/3</b>" in results[0].text
         [again] = await bot.send(f.command(BOB, f"/start {query}"))
         assert "took this challenge already" in again.text

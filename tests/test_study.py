@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 from html.parser import HTMLParser
+from typing import Any
 
 from bot.engine.views import Player, RoundRequest
 from bot.telegram.render import utf16_len
 from bot.testing import factories as f
-from bot.testing.fakeapi import FakeBotApi
+from bot.testing.fakeapi import Call, FakeBotApi
 from questions.model import Bank
 from storage.models import ChatKind
 from tests.conftest import FakeClock, Running, running_bot
@@ -85,9 +86,15 @@ async def test_topics_have_one_button_each(
 ) -> None:
     async with running_bot(api, db_url, clock) as bot:
         [topics] = await bot.send(f.command(ANN, "/topics"))
-        assert labels(topics) == [f"🎯 {t}" for t in bank.topics()]
-        [quiz] = await bot.send(f.callback(ANN, data(topics, "🎯 crimea"), 100))
+        assert labels(topics) == [f"🎯 {t.replace('-', ' ').capitalize()}" for t in bank.topics()]
+        assert "<b>Minsk talks</b>" in topics.text and "minsk-talks" not in topics.text
+        [quiz] = await bot.send(f.callback(ANN, data(topics, "🎯 Crimea"), 100))
         assert "<i>Crimea</i>" in quiz.text
+        # The name as people read it starts the topic too, and the recap says it that way.
+        [conflict] = await bot.send(f.command(ANN, "/quiz Minsk talks 2"))
+        assert "🆕 New 2-question Minsk talks quiz" in labels(conflict)
+        [minsk] = await bot.send(f.callback(ANN, data(conflict, "🆕 New"), 101))
+        assert "<i>Minsk talks</i>" in minsk.text
 
 
 async def test_search_tells_the_true_count_and_pages(
@@ -97,19 +104,27 @@ async def test_search_tells_the_true_count_and_pages(
         [war] = await bot.send(f.command(ANN, "/search war"))
         assert "1 paragraph</b> for “war”" in war.text and "<b>¶8</b>" in war.text
         [hits] = await bot.send(f.command(ANN, "/search Lukashenka"))
-        assert "14 paragraphs</b>, showing 1–10 for “Lukashenka”" in hits.text
-        assert "More (4) ▶" in labels(hits)
+        assert "14 paragraphs</b>, showing 1–6 for “Lukashenka”" in hits.text
+        assert labels(hits)[-1] == "More (8) ▶" and "◀ Back" not in labels(hits)
         assert "📖 ¶3" in labels(hits)
+        assert all(len(row) <= 3 for row in hits["reply_markup"]["inline_keyboard"])
         more_press = f.callback(ANN, data(hits, "More"), 100, text=plain(hits.text))
         [more] = await bot.send(more_press, "editMessageText")
-        assert "showing 11–14" in more.text
-        assert "More" not in " ".join(labels(more))
+        assert "showing 7–12" in more.text
+        assert labels(more)[-2:] == ["◀ Back", "More (2) ▶"]
+        last_press = f.callback(ANN, data(more, "More"), 100, text=plain(more.text))
+        [last] = await bot.send(last_press, "editMessageText")
+        assert "showing 13–14" in last.text and "More" not in " ".join(labels(last))
+        back_press = f.callback(ANN, data(last, "◀ Back"), 100, text=plain(last.text))
+        [back] = await bot.send(back_press, "editMessageText")
+        assert "showing 7–12" in back.text
         [opened] = await bot.send(f.callback(ANN, data(hits, "📖 ¶3"), 100))
-        assert "¶3 of 29" in opened.text
+        assert "¶3 of 28" in opened.text
         [phrase] = await bot.send(f.command(ANN, '/search "shock wave"'))
         assert "<b>shock wave</b>" in phrase.text
         [none] = await bot.send(f.command(ANN, "/search zebra crossing"))
         assert "No paragraph has “zebra crossing”" in none.text
+        assert labels(none) == ["📖 Read the article"]
 
 
 async def test_remind_understands_times_and_zones_and_shows_the_setting(
@@ -117,12 +132,15 @@ async def test_remind_understands_times_and_zones_and_shows_the_setting(
 ) -> None:
     async with running_bot(api, db_url, clock) as bot:
         [bare] = await bot.send(f.command(ANN, "/remind"))
-        assert "No daily reminder set" in bare.text
+        assert "No daily reminder yet" in bare.text
+        assert labels(bare) == ["🌅 08:00", "🌙 20:00", "🕐 Pick a time"]
         [set_] = await bot.send(f.command(ANN, "/remind 8am Europe/Kyiv"))
         assert "every day at <b>08:00</b> (Europe/Kyiv)" in set_.text
-        assert "UTC (08:00 UTC)" not in set_.text
+        assert "UTC" not in set_.text and "/remind 8am Europe/Kyiv" not in set_.text
+        assert labels(set_) == ["🕐 Change time", "🔕 Switch off"]  # a zone was written
         [shown] = await bot.send(f.command(ANN, "/remind"))
         assert "at <b>08:00</b> (Europe/Kyiv)" in shown.text
+        assert labels(shown) == ["🕐 Change time", "🔕 Switch off"]
         [offset] = await bot.send(f.command(ANN, "/remind 20:30 +02:00"))
         assert "<b>20:30</b> (UTC+02:00)" in offset.text
         [keeps] = await bot.send(f.command(ANN, "/remind 7:15pm"))  # keeps the last zone
@@ -136,7 +154,39 @@ async def test_remind_understands_times_and_zones_and_shows_the_setting(
             assert expected in reply.text, bad
         [off] = await bot.send(f.command(ANN, "/remind off"))
         assert "Reminders are off" in off.text
+        assert labels(off) == ["🌅 08:00", "🌙 20:00", "🕐 Pick a time"]
         assert await bot.study.reminder(ANN["id"]) is None
+
+
+async def test_a_reminder_is_set_and_moved_to_a_zone_with_taps_in_one_message(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    def press(call: Call, label: str) -> dict[str, Any]:
+        return f.callback(ANN, data(call, label), 100, markup=call["reply_markup"])
+
+    async with running_bot(api, db_url, clock) as bot:
+        [bare] = await bot.send(f.command(ANN, "/remind"))
+        [picker] = await bot.send(press(bare, "🕐 Pick a time"), "editMessageText")
+        assert "Pick the time" in picker.text
+        assert all(len(row) <= 3 for row in picker["reply_markup"]["inline_keyboard"])
+        mark = len(api.calls)
+        [done] = await bot.send(press(picker, "20:00"), "editMessageText")
+        assert api.since(mark, "sendMessage") == []  # the picker becomes the confirmation
+        assert "every day at <b>20:00</b> (UTC)" in done.text
+        assert "Tap your zone" in done.text and "🌍 Kyiv" in labels(done)
+        [moved] = await bot.send(press(done, "🌍 Kyiv"), "editMessageText")
+        assert "every day at <b>20:00</b> (Europe/Kyiv)" in moved.text
+        assert labels(moved) == ["🕐 Change time", "🔕 Switch off"]
+        reminder = await bot.study.reminder(ANN["id"])
+        assert reminder is not None
+        assert (reminder.local_minute, reminder.tz) == (1200, "Europe/Kyiv")
+        [later] = await bot.send(f.command(ANN, "/remind 7am"))  # the zone is remembered
+        assert "<b>07:00</b> (Europe/Kyiv)" in later.text and "🌍 Kyiv" not in labels(later)
+        [off] = await bot.send(press(moved, "🔕 Switch off"), "editMessageText")
+        assert "Reminders are off" in off.text
+        assert await bot.study.reminder(ANN["id"]) is None
+        [stale] = await bot.send(press(done, "🌍 Kyiv"), "answerCallbackQuery")
+        assert "No reminder is set" in stale["text"]
 
 
 async def test_the_reminder_fires_at_its_local_time_once_with_a_review_button(
@@ -251,3 +301,47 @@ async def test_hostile_notes_cannot_break_disputes(
         [refused] = await bot.send(f.command(ANN, "/disputes"))
         assert "for the people who keep the question bank" in refused.text
         assert html.unescape(plain(page.text))
+
+
+async def test_the_daily_goal_is_set_with_a_tap(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [screen] = await bot.send(f.command(ANN, "/goal"))
+        assert "Daily goal: <b>10 answers</b> a day · today 0/10" in screen.text
+        assert "✅ 10" in labels(screen)
+        assert all(len(row) <= 3 for row in screen["reply_markup"]["inline_keyboard"])
+        [chosen] = await bot.send(f.callback(ANN, data(screen, "20"), 100), "editMessageText")
+        assert "Daily goal: <b>20 answers</b> a day" in chosen.text
+        assert labels(chosen) == ["▶️ Quiz", "📊 Me"]
+        [again] = await bot.send(f.command(ANN, "/goal"))
+        assert "today 0/20" in again.text and "✅ 20" in labels(again)
+        [forged] = await bot.send(f.callback(ANN, "l:999", 100), "answerCallbackQuery")
+        assert forged.get("text")
+        [typed] = await bot.send(f.command(ANN, "/goal 5"))
+        assert "Daily goal: <b>5 answers</b> a day" in typed.text
+
+
+async def test_a_report_can_be_cancelled_and_always_leads_back_to_the_round(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(ANN, "/quiz 2"))
+        [fb] = await bot.send(
+            f.callback(ANN, button_for(q, bank, correct=True), 100), "editMessageText"
+        )
+        [prompt] = await bot.send(f.callback(ANN, data(fb, "⚑ Report"), 100))
+        assert labels(prompt) == ["✖ Cancel"]
+        [cancelled] = await bot.send(
+            f.callback(ANN, data(prompt, "✖ Cancel"), 101), "editMessageText"
+        )
+        assert "Cancelled" in cancelled.text and labels(cancelled) == ["▶ Continue"]
+        [kept] = await bot.send(f.text_message(ANN, "just chatting"))
+        assert "Thank you" not in kept.text  # the cancelled prompt takes no note
+        [prompt] = await bot.send(f.callback(ANN, data(fb, "⚑ Report"), 100))
+        [thanks] = await bot.send(f.text_message(ANN, "The quote is cut short."))
+        assert "your note is saved" in thanks.text and labels(thanks) == ["▶ Continue"]
+        [q2] = await bot.send(f.callback(ANN, data(thanks, "▶ Continue"), 104))
+        assert "Question 2/2" in plain(q2.text)
+        [nothing] = await bot.send(f.command(ANN, "/cancel"))
+        assert "Nothing to cancel" in nothing.text and labels(nothing) == ["▶ Continue"]

@@ -57,6 +57,18 @@ def parse_zone(text: str) -> str | None:
     return _zone_names().get(cleaned.lower())
 
 
+# One-tap choices where a reminder is set (Telegram does not tell a bot anyone's zone); the
+# article's readers are mostly in these. Any other zone: /remind 8am ZONE.
+COMMON_ZONES: tuple[tuple[str, str], ...] = (
+    ("Kyiv", "Europe/Kyiv"),
+    ("Minsk", "Europe/Minsk"),
+    ("Warsaw", "Europe/Warsaw"),
+    ("Berlin", "Europe/Berlin"),
+    ("London", "Europe/London"),
+    ("New York", "America/New_York"),
+)
+
+
 def zone(name: str | None) -> tzinfo:
     """The tzinfo of a stored zone string (unknown or empty: UTC)."""
     if not name or name == "UTC":

@@ -399,7 +399,14 @@ class QuizEngine:
             return AnswerOutcome(Status.ALREADY_ANSWERED)
         finished = _advance(q, round_, now)
         summary = self.summary_in(q, round_id) if finished else None
-        offer = finished and q.mark_reminder_offered(player.id) and not q.get_reminder(player.id)
+        score = Score(*q.round_score(round_id, player.id))
+        # The one-tap reminder is offered once, after a first good round (half or more right).
+        offer = (
+            finished
+            and 2 * score.right >= score.answered
+            and not q.get_reminder(player.id)
+            and q.mark_reminder_offered(player.id)
+        )
         return AnswerOutcome(
             Status.OK,
             view=view,
@@ -408,7 +415,7 @@ class QuizEngine:
             round_finished=finished,
             next_position=None if finished else position + 1,
             summary=summary,
-            score=Score(*q.round_score(round_id, player.id)),
+            score=score,
             points=recorded.points,
             activity=recorded.activity,
             mastered=recorded.mastered,

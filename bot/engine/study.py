@@ -212,6 +212,11 @@ class StudyEngine:
     async def reminder(self, user_id: int) -> Reminder | None:
         return await self.store.read(lambda q: q.get_reminder(user_id))
 
+    async def time_zone(self, user_id: int) -> str:
+        """The zone the player gave (with /remind or a 🌍 button); UTC until they do."""
+        user = await self.store.read(lambda q: q.get_user(user_id))
+        return user.tz if user is not None and user.tz else "UTC"
+
     async def set_reminder(self, player: Player, chat_id: int, minute: int, tz: str) -> datetime:
         """A daily reminder at ``minute`` past midnight in ``tz``; returns the next one."""
         now = self.quiz.clock()

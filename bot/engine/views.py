@@ -131,7 +131,7 @@ class AnswerOutcome:
     points: int = 0  # board points this answer earned (0 for a replayed question)
     activity: Activity | None = None
     mastered: tuple[int, ...] = ()  # paragraphs this answer made mastered
-    offer_reminder: bool = False  # the first finished round: offer a daily reminder once
+    offer_reminder: bool = False  # a first good round: offer a daily reminder, once
 
 
 @dataclass(frozen=True, slots=True)

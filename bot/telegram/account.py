@@ -24,6 +24,11 @@ async def forget_command(update: Update, context: BotContext) -> None:
     if not is_private(update):
         await private_only(update, context, "/forget", "forget")
         return
+    await ask_to_forget(update, context)
+
+
+async def ask_to_forget(update: Update, context: BotContext) -> None:
+    """The confirmation (also the ``forget`` deep link from a group's private-chat button)."""
     await reply(
         update,
         CONFIRM,
@@ -45,16 +50,20 @@ async def forget_pressed(update: Update, context: BotContext) -> None:
         return
     if not button.confirm:
         await toast(query, "Nothing deleted.")
-        await edit(query, "Nothing was deleted.")
+        await edit(
+            query,
+            "Nothing was deleted.",
+            render.keyboard([render.button("🏠 Menu", cb.ScreenButton(cb.Screen.MENU))]),
+        )
         return
     forgotten = await context.study.forget(query.from_user.id)
     await toast(query, "Deleted." if forgotten else "Nothing was stored.")
     await edit(
         query,
-        "🗑 Done: everything I stored about you is deleted. Nothing is stored again until you "
-        "play. /start to begin anew."
+        "🗑 Done: everything I stored about you is deleted. Nothing is stored again until you play."
         if forgotten
         else "Nothing is stored about you: there was nothing to delete.",
+        render.keyboard([render.QUIZ_BUTTON()]),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -16,10 +17,22 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.views import RoundRequest, Status
+from bot.telegram import (
+    account,
+    challenges,
+    dashboard,
+    disputes,
+    quiz,
+    reading,
+    reminders,
+    render,
+    scores,
+    study,
+)
 from bot.telegram import callbacks as cb
-from bot.telegram import challenges, quiz, reading, render, scores, study
 from bot.telegram.common import (
     command,
+    deep_link,
     is_private,
     player_of,
     query_chat,
@@ -81,6 +94,9 @@ async def start_command(update: Update, context: BotContext) -> None:
             update,
             "👋 I run quizzes on one article here: /quiz 5 20s starts five polls of 20 seconds. "
             "/help lists the rest.",
+            render.keyboard(
+                [render.url_button("💬 Open private chat", deep_link(context, "menu"))]
+            ),
         )
         return
     payload = (context.args or [""])[0]
@@ -107,22 +123,18 @@ async def show_menu(update: Update, context: BotContext) -> None:
 
 
 async def open_deep_link(update: Update, context: BotContext, payload: str) -> bool:
-    """``/start quiz``, ``review``, ``progress``, ``read_N``, ``me``, ``top``, ``help``…
-    True when the link opened something; unknown links fall back to the menu."""
+    """``/start quiz``, ``review``, ``read_N``, a screen of :data:`LINKED_SCREENS` (the
+    private-chat buttons groups get link here), ``ch_…`` and ``q_…``. True when the link
+    opened something; unknown links fall back to the menu."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None  # noqa: S101, PT018
-    if payload == "quiz":
+    screen = LINKED_SCREENS.get(payload)
+    if screen is not None:
+        await screen(update, context)
+    elif payload == "quiz":
         await quiz.start_private(context, chat.id, player_of(user), RoundRequest())
     elif payload == "review":
         await quiz.start_review(context, chat.id, player_of(user))
-    elif payload == "progress":
-        await study.show_progress(update, context)
-    elif payload == "me":
-        await scores.show_me(update, context)
-    elif payload == "top":
-        await scores.show_top(update, context)
-    elif payload in ("help", "disputes", "forget"):
-        await show_help(update, context)
     elif (m := re.fullmatch(r"read_(\d{1,3})", payload)) and 1 <= int(m[1]) <= (
         context.bank.article.citable.stop - 1
     ):
@@ -142,12 +154,27 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    await reply_rendered(
-        update,
-        render.help_message(
-            len(context.bank), context.bank.article.body_count, group=not is_private(update)
-        ),
-    )
+    questions, paragraphs = len(context.bank), context.bank.article.body_count
+    if is_private(update):
+        await reply_rendered(update, render.help_message(questions, paragraphs))
+    else:
+        link = deep_link(context, "menu")
+        await reply_rendered(update, render.group_help_message(questions, paragraphs, link))
+
+
+Screen = Callable[[Update, BotContext], Awaitable[None]]
+LINKED_SCREENS: dict[str, Screen] = {
+    "menu": show_menu,
+    "progress": study.show_progress,
+    "me": scores.show_me,
+    "top": scores.show_top,
+    "goal": scores.show_goal,
+    "remind": reminders.show_reminder,
+    "forget": account.ask_to_forget,
+    "disputes": disputes.disputes_command,
+    "dashboard": dashboard.dashboard_command,
+    "help": show_help,
+}
 
 
 async def screen_pressed(update: Update, context: BotContext) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
+from bot.engine.clock import COMMON_ZONES
 from questions.model import TOPICS
 
 MAX_DATA = 64
@@ -30,8 +31,9 @@ class Button:
         raise NotImplementedError
 
     @classmethod
-    def from_match(cls, m: re.Match[str]) -> Button:
-        """The button from a full match of its SHAPE (numbers are already bounded)."""
+    def from_match(cls, m: re.Match[str]) -> Button | None:
+        """The button from a full match of its SHAPE (numbers are already bounded), or None
+        when a value is out of range."""
         return cls(*(int(g) for g in m.groups() if g is not None))
 
 
@@ -276,6 +278,50 @@ class DisputePageButton(Button):
         return f"w:{self.offset}"
 
 
+@dataclass(frozen=True, slots=True)
+class ZoneButton(Button):
+    """A time zone for the daily reminder: ``z:<index>`` into ``COMMON_ZONES``."""
+
+    index: int
+    SHAPE = re.compile(r"z:(\d)")
+
+    @property
+    def data(self) -> str:
+        return f"z:{self.index}"
+
+    @property
+    def zone(self) -> str:
+        return COMMON_ZONES[self.index][1]
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> Button | None:
+        index = int(m[1])
+        return cls(index) if index < len(COMMON_ZONES) else None
+
+
+@dataclass(frozen=True, slots=True)
+class GoalButton(Button):
+    """Set the daily goal to ``answers``: ``l:<answers>``."""
+
+    answers: int
+    SHAPE = re.compile(rf"l:{_SMALL}")
+
+    @property
+    def data(self) -> str:
+        return f"l:{self.answers}"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelNoteButton(Button):
+    """ "✖ Cancel" under the ⚑ Report prompt: no note is saved."""
+
+    SHAPE = re.compile(r"k:note")
+
+    @property
+    def data(self) -> str:
+        return "k:note"
+
+
 # groups -----------------------------------------------------------------------------------
 
 
@@ -321,6 +367,9 @@ KINDS: tuple[type[Button], ...] = (
     ScreenButton,
     DisputeButton,
     ReminderButton,
+    ZoneButton,
+    GoalButton,
+    CancelNoteButton,
     ForgetButton,
     ResolveButton,
     DisputePageButton,

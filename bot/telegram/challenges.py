@@ -102,12 +102,12 @@ async def report(context: BotContext, outcome: AnswerOutcome) -> None:
     result = await context.social.finished_attempt(view.round_id)
     if result is None:
         return
-    text = render.head_to_head_message(result)
-    await context.bot.send_message(result.friend.id, text)
+    text, markup = render.head_to_head_message(result), render.head_to_head_keyboard()
+    await context.bot.send_message(result.friend.id, text, reply_markup=markup)
     if result.challenger_blocked:
         return
     try:
-        await context.bot.send_message(result.challenger.id, text)
+        await context.bot.send_message(result.challenger.id, text, reply_markup=markup)
     except Forbidden:
         await context.study.user_blocked_bot(result.challenger.id)
     except (BadRequest, NetworkError) as exc:

@@ -54,7 +54,7 @@ async def dashboard_command(update: Update, context: BotContext) -> None:
         await reply(update, REFUSED)
         return
     if not is_private(update):
-        await private_only(update, context, "/dashboard", "help")
+        await private_only(update, context, "/dashboard", "dashboard")
         return
     missing = missing_settings(context)
     if missing:

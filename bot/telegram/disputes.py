@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.views import Status
@@ -21,6 +21,7 @@ from bot.telegram.common import (
     private_only,
     query_chat,
     reply,
+    reply_rendered,
     toast,
 )
 from bot.telegram.context import BotContext
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 PAGE = 10
 NOTE_ASKED = (
     "⚑ What is wrong with this question? Send me one message: it goes to the people who keep "
-    "the question bank. /cancel if you changed your mind."
+    "the question bank."
 )
 
 
@@ -52,7 +53,11 @@ async def dispute_pressed(update: Update, context: BotContext) -> None:
         await toast(query, render.notice(Status.INVALID))
         return
     await toast(query)
-    await context.bot.send_message(chat_id, NOTE_ASKED)
+    await context.bot.send_message(
+        chat_id,
+        NOTE_ASKED,
+        reply_markup=render.keyboard([render.button("✖ Cancel", cb.CancelNoteButton())]),
+    )
 
 
 async def take_note(update: Update, context: BotContext) -> bool:
@@ -63,8 +68,30 @@ async def take_note(update: Update, context: BotContext) -> bool:
     dispute_id = await context.study.take_dispute_text(player_of(user), clean(message.text))
     if dispute_id is None:
         return False
-    await reply(update, f"Thank you: your note is saved (#{dispute_id}) for the bank keepers.")
+    await reply_rendered(
+        update,
+        await carry_on(
+            context,
+            update.effective_chat,
+            f"Thank you: your note is saved (#{dispute_id}) for the bank keepers.",
+        ),
+    )
     return True
+
+
+async def carry_on(context: BotContext, chat: Chat | None, text: str) -> render.Rendered:
+    """``text`` with the way back: ▶ Continue to an open round, else a new quiz or the menu
+    (in a private chat; a group gets the text alone)."""
+    if chat is None or chat.type != Chat.PRIVATE:
+        return text, None
+    open_round = await context.quiz.open_round(chat.id)
+    if open_round is not None:
+        return text, render.keyboard(
+            [render.button("▶ Continue", cb.ContinueButton(open_round.round_id))]
+        )
+    return text, render.keyboard(
+        [render.QUIZ_BUTTON(), render.button("🏠 Menu", cb.ScreenButton(cb.Screen.MENU))]
+    )
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
@@ -72,7 +99,18 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     cancelled = await context.study.cancel_pending(user.id)
-    await reply(update, "Cancelled: no note will be saved." if cancelled else "Nothing to cancel.")
+    text = "Cancelled: no note will be saved." if cancelled else "Nothing to cancel."
+    await reply_rendered(update, await carry_on(context, update.effective_chat, text))
+
+
+async def cancel_pressed(update: Update, context: BotContext) -> None:
+    """✖ Cancel under the ⚑ prompt."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101
+    cancelled = await context.study.cancel_pending(query.from_user.id)
+    await toast(query, "Cancelled." if cancelled else "Nothing to cancel.")
+    text = "⚑ Cancelled: no note will be saved." if cancelled else "⚑ No note was waiting."
+    await edit(query, *await carry_on(context, update.effective_chat, text))
 
 
 async def disputes_command(update: Update, context: BotContext) -> None:
@@ -121,6 +159,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         command("cancel", cancel_command),
         command("disputes", disputes_command),
         CallbackQueryHandler(dispute_pressed, pattern=cb.matches(cb.DisputeButton)),
+        CallbackQueryHandler(cancel_pressed, pattern=cb.matches(cb.CancelNoteButton)),
         CallbackQueryHandler(
             disputes_button, pattern=cb.matches(cb.ResolveButton, cb.DisputePageButton)
         ),

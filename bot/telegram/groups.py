@@ -31,7 +31,7 @@ from bot.runtime.core import JobHandler
 from bot.runtime.slots import lend_slot
 from bot.telegram import callbacks as cb
 from bot.telegram import render
-from bot.telegram.common import player_of, query_chat, reply, toast
+from bot.telegram.common import player_of, query_chat, reply, reply_rendered, toast
 from bot.telegram.context import BotContext, services_of
 from storage.models import ChatKind, RoundMode
 
@@ -245,9 +245,12 @@ async def poll_close_job(app: Any, chat_id: int, data: dict[str, Any]) -> None:
         await post_table(app, chat_id, round_id, render.round_table_message(result.summary))
 
 
-async def post_table(app: Any, chat_id: int, round_id: int, text: str) -> None:
+async def post_table(app: Any, chat_id: int, round_id: int, table: render.Rendered) -> None:
+    text, markup = table
     try:
-        await with_retries(lambda: app.bot.send_message(chat_id, text), retry_timeout=True)
+        await with_retries(
+            lambda: app.bot.send_message(chat_id, text, reply_markup=markup), retry_timeout=True
+        )
     except Forbidden:
         await unreachable(app, chat_id, round_id)
     except (BadRequest, NetworkError) as exc:
@@ -272,11 +275,12 @@ async def unreachable(app: Any, chat_id: int, round_id: int) -> None:
 async def end_with_message(app: Any, chat_id: int, round_id: int, why: str) -> None:
     quiz, _ = services_of(app).engines()
     summary = await quiz.stop_round(round_id)
-    text = why + " The quiz ends here."
+    text, markup = why + " The quiz ends here.", None
     if summary is not None:
-        text += "\n\n" + render.round_table_message(summary)
+        table, markup = render.round_table_message(summary)
+        text += "\n\n" + table
     try:
-        await app.bot.send_message(chat_id, text)
+        await app.bot.send_message(chat_id, text, reply_markup=markup)
     except (BadRequest, Forbidden, NetworkError) as exc:
         log.warning("could not tell %s the round ended: %s", chat_id, exc)
 
@@ -388,7 +392,7 @@ async def stop_group_round(update: Update, context: BotContext) -> None:
         return  # a timer ended it first; its table is posted
     if state is not None and state.question.message_id and not state.question.closed:
         await stop_poll(context.application, chat.id, state.question.message_id)
-    await reply(update, render.round_table_message(summary))
+    await reply_rendered(update, render.round_table_message(summary))
 
 
 async def membership_changed(update: Update, context: BotContext) -> None:

@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
@@ -37,7 +37,10 @@ USAGE = (
     f"Write /quiz [TOPIC] [N]: N questions from 1 to {MAX_ROUND_SIZE} (default "
     f"{DEFAULT_ROUND_SIZE}). Topics: /topics"
 )
-GROUP_USAGE = f"In a group: /quiz [TOPIC] [N] [Ns], e.g. /quiz 5 20s (1–{GROUP_MAX} polls)."
+GROUP_USAGE = (
+    f"In a group: /quiz [TOPIC] [N] [Ns]: N polls from 1 to {GROUP_MAX} (default 5) of Ns "
+    "each (default 30s), e.g. /quiz 5 20s. Topics: /topics"
+)
 _NUMBER = re.compile(r"-?\d{1,9}")
 _SECONDS = re.compile(r"(\d{1,4})s")
 _TYPED = re.compile(r"\s*([A-Ja-j]|10|[1-9])\s*[.)]?\s*")
@@ -46,22 +49,17 @@ PARAGRAPH_ROUND = 5
 
 def parse_quiz_args(args: list[str], *, group: bool) -> RoundRequest | str:
     """What ``/quiz`` asks for, or a short explanation with the right form."""
-    numbers: list[int] = []
-    seconds: int | None = None
-    topic: str | None = None
+    usage = GROUP_USAGE if group else USAGE
+    tokens = _tokens(args)
+    if tokens is None:
+        return usage
+    numbers, seconds, words = tokens
     written = " ".join(args)
-    for raw in args[:6]:
-        arg = raw.strip().lower()
-        if _NUMBER.fullmatch(arg):
-            numbers.append(int(arg))
-        elif match := _SECONDS.fullmatch(arg):
-            seconds = int(match[1])
-        elif arg in TOPICS:
-            topic = arg
-        else:
-            return f"I don’t know “{render.escape(shorten_arg(raw))}”. {USAGE}"
-    if len(args) > 3:
-        return USAGE
+    topic = topic_named(words)
+    if words and topic is None:
+        return f"I don’t know “{render.escape(shorten_arg(' '.join(words)))}”. {usage}"
+    if len(numbers) > 2 or (seconds is not None and len(numbers) > 1):
+        return usage
     if len(numbers) > 1:
         if group:
             return f"/quiz {written}: did you mean /quiz {numbers[0]} {numbers[1]}s?"
@@ -82,6 +80,42 @@ def parse_quiz_args(args: list[str], *, group: bool) -> RoundRequest | str:
     if seconds is not None and not 5 <= seconds <= 600:
         return "Choose a poll time from 5s to 600s, e.g. /quiz 5 20s."
     return RoundRequest(size=size, topic=topic, open_period=seconds)
+
+
+def _tokens(args: list[str]) -> tuple[list[int], int | None, list[str]] | None:
+    """Numbers, one poll time and the other words of ``/quiz`` (None: too many parts)."""
+    numbers: list[int] = []
+    seconds: int | None = None
+    words: list[str] = []
+    if len(args) > 6:
+        return None
+    for raw in args:
+        arg = raw.strip().lower()
+        if _NUMBER.fullmatch(arg):
+            numbers.append(int(arg))
+        elif match := _SECONDS.fullmatch(arg):
+            if seconds is not None:
+                return None
+            seconds = int(match[1])
+        else:
+            words.append(arg)
+    return numbers, seconds, words
+
+
+def suggestion(args: list[str]) -> InlineKeyboardMarkup | None:
+    """After a /quiz that started nothing: a button for the quiz its first number asks for."""
+    sizes = [int(a) for a in args if _NUMBER.fullmatch(a) and 1 <= int(a) <= MAX_ROUND_SIZE]
+    size = sizes[0] if sizes else DEFAULT_ROUND_SIZE
+    return render.keyboard(
+        [render.button(f"▶️ {size}-question quiz", cb.StartButton(cb.Ask.QUIZ, size))]
+    )
+
+
+def topic_named(words: list[str]) -> str | None:
+    """The topic written as its name or its label, in any case: ``minsk-talks``,
+    ``Minsk talks``."""
+    slug = "-".join(w.strip("-") for w in words)
+    return slug if slug in TOPICS else None
 
 
 def shorten_arg(text: str) -> str:
@@ -170,7 +204,8 @@ async def quiz_command(update: Update, context: BotContext) -> None:
     group = not is_private(update)
     parsed = parse_quiz_args(context.args or [], group=group)
     if isinstance(parsed, str):
-        await reply(update, parsed)
+        # In a private chat the likely meaning is one tap away; a group just gets the form.
+        await reply(update, parsed, None if group else suggestion(context.args or []))
         return
     if group:
         await groups.start_group_round(update, context, parsed)
@@ -304,6 +339,11 @@ async def private_text(update: Update, context: BotContext) -> None:
         return
     shown = typed_option(message.text)
     if shown is not None and await answer_typed(update, context, shown):
+        return
+    chat = update.effective_chat
+    open_round = await context.quiz.open_round(chat.id) if chat is not None else None
+    if open_round is not None:
+        await reply_rendered(update, render.round_waits_message(open_round))
         return
     await reply(
         update,

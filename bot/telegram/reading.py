@@ -38,17 +38,17 @@ def last_paragraph(context: BotContext) -> int:
 async def read_command(update: Update, context: BotContext) -> None:
     args = context.args or []
     last = last_paragraph(context)
+    body = context.bank.article.body_count
+    span = f"The article has {body} paragraphs (1 to {body}); ¶{last} is about the author."
     if not args:
         number = 1
     elif len(args) == 1 and re.fullmatch(r"\d{1,6}", args[0]):
         number = int(args[0])
     else:
-        await reply(
-            update, f"Write /read N with a paragraph number from 1 to {last}, e.g. /read 3."
-        )
+        await reply(update, f"Write /read N with a paragraph number, e.g. /read 3. {span}")
         return
     if not 1 <= number <= last:
-        await reply(update, f"The article has paragraphs 1 to {last}. Try /read 1.")
+        await reply(update, f"There is no ¶{number}. {span}")
         return
     await show_paragraph(update, context, number)
 

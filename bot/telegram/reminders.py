@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
@@ -19,6 +19,7 @@ from bot.telegram import render
 from bot.telegram.common import (
     command,
     edit,
+    edit_markup,
     is_private,
     player_of,
     private_only,
@@ -37,8 +38,9 @@ USAGE = (
 )
 
 
-def parse_remind(args: list[str], current_tz: str | None) -> tuple[int, str] | str:
-    """(minute of the day, zone) from ``/remind`` arguments, or what is wrong."""
+def parse_remind(args: list[str], current_tz: str | None) -> tuple[int, str, bool] | str:
+    """(minute of the day, zone, whether the zone was written) from ``/remind`` arguments,
+    or what is wrong."""
     if not 1 <= len(args) <= 3:
         return USAGE
     minute = parse_clock_time(args[0])
@@ -59,7 +61,7 @@ def parse_remind(args: list[str], current_tz: str | None) -> tuple[int, str] | s
                 "<code>Europe/Kyiv</code> or an offset like <code>+02:00</code>."
             )
         tz = found
-    return minute, tz
+    return minute, tz, bool(rest)
 
 
 async def remind_command(update: Update, context: BotContext) -> None:
@@ -67,25 +69,36 @@ async def remind_command(update: Update, context: BotContext) -> None:
     if user is None or chat is None:
         return
     if not is_private(update):
-        await private_only(update, context, "/remind", "me")
+        await private_only(update, context, "/remind", "remind")
         return
     args = context.args or []
     if not args:
-        await reply(update, render.reminder_text(await context.study.reminder(user.id)))
+        await show_reminder(update, context)
         return
     if len(args) == 1 and args[0].lower() == "off":
         removed = await context.study.remove_reminder(user.id)
-        await reply(update, "🔕 Reminders are off." if removed else "You had no reminder set.")
+        if removed:
+            await reply_rendered(update, render.reminders_off_message())
+        else:
+            await reply_rendered(update, render.reminder_screen(None))
         return
-    current = await context.study.reminder(user.id)
-    parsed = parse_remind(args, current.tz if current else None)
+    parsed = parse_remind(args, await context.study.time_zone(user.id))
     if isinstance(parsed, str):
         await reply(update, parsed)
         return
-    minute, tz = parsed
+    minute, tz, written = parsed
     next_run = await context.study.set_reminder(player_of(user), chat.id, minute, tz)
     arm(context, next_run)
-    await reply_rendered(update, render.reminder_set_message(minute, tz, next_run))
+    ask_zone = tz == "UTC" and not written
+    await reply_rendered(update, render.reminder_set_message(minute, tz, ask_zone=ask_zone))
+
+
+async def show_reminder(update: Update, context: BotContext) -> None:
+    """The reminder as it is, with one-tap changes (also the ``remind`` deep link)."""
+    user = update.effective_user
+    if user is None:
+        return
+    await reply_rendered(update, render.reminder_screen(await context.study.reminder(user.id)))
 
 
 def arm(context: BotContext, at: Any) -> None:
@@ -104,27 +117,71 @@ async def reminder_pressed(update: Update, context: BotContext) -> None:
         return
     if button.minute == cb.ReminderButton.PICK:
         await toast(query)
-        await context.bot.send_message(
-            chat_id, "⏰ Pick the time for your daily nudge:", reply_markup=render.hour_choices()
-        )
+        await show_in_place(query, context, chat_id, render.pick_hour_message())
         return
     if button.minute == cb.ReminderButton.OFF:
         await context.study.remove_reminder(query.from_user.id)
         await toast(query, "Reminders are off.")
-        await edit(query, "🔕 Reminders are off. /remind 8am switches them on again.")
+        await show_in_place(query, context, chat_id, render.reminders_off_message())
         return
     if not 0 <= button.minute < 24 * 60:
         await toast(query, render.notice(Status.INVALID))
         return
-    current = await context.study.reminder(query.from_user.id)
-    tz = current.tz if current else "UTC"
+    tz = await context.study.time_zone(query.from_user.id)
     next_run = await context.study.set_reminder(
         player_of(query.from_user), chat_id, button.minute, tz
     )
     arm(context, next_run)
     await toast(query, "⏰ Reminder set.")
-    text, markup = render.reminder_set_message(button.minute, tz, next_run)
-    await context.bot.send_message(chat_id, text, reply_markup=markup)
+    rendered = render.reminder_set_message(button.minute, tz, ask_zone=tz == "UTC")
+    await show_in_place(query, context, chat_id, rendered)
+
+
+async def zone_pressed(update: Update, context: BotContext) -> None:
+    """🌍 A zone under a reminder's confirmation: the same local time, in that zone."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101
+    button = cb.parse(query.data)
+    chat_id = query_chat(query)
+    if not isinstance(button, cb.ZoneButton) or chat_id is None or not is_private(update):
+        await toast(query, render.notice(Status.INVALID))
+        return
+    current = await context.study.reminder(query.from_user.id)
+    if current is None:
+        await toast(query, "No reminder is set: pick a time first.")
+        await show_in_place(query, context, chat_id, render.reminder_screen(None))
+        return
+    next_run = await context.study.set_reminder(
+        player_of(query.from_user), chat_id, current.local_minute, button.zone
+    )
+    arm(context, next_run)
+    await toast(query, f"🌍 {button.zone}")
+    rendered = render.reminder_set_message(current.local_minute, button.zone, ask_zone=False)
+    await show_in_place(query, context, chat_id, rendered)
+
+
+async def show_in_place(
+    query: CallbackQuery, context: BotContext, chat_id: int, rendered: render.Rendered
+) -> None:
+    """A reminder screen replaces the message its button was on; a button that came with
+    other things (the offer under a recap) leaves them, loses the reminder buttons, and
+    the screen comes as a new message."""
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
+    kept = [
+        [b for b in row if not isinstance(cb.parse(_data(b)), render.REMINDER_KINDS)]
+        for row in rows
+    ]
+    kept = [row for row in kept if row]
+    if not kept:
+        await edit(query, *rendered)
+        return
+    await edit_markup(query, InlineKeyboardMarkup(kept))
+    await context.bot.send_message(chat_id, rendered[0], reply_markup=rendered[1])
+
+
+def _data(b: InlineKeyboardButton) -> str | None:
+    return b.callback_data if isinstance(b.callback_data, str) else None
 
 
 async def reminder_job(app: Any, key: int, data: dict[str, Any]) -> None:
@@ -150,6 +207,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         command("remind", remind_command),
         CallbackQueryHandler(reminder_pressed, pattern=cb.matches(cb.ReminderButton)),
+        CallbackQueryHandler(zone_pressed, pattern=cb.matches(cb.ZoneButton)),
     ]
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
 
-from bot.engine.clock import format_minute, zone, zone_label
+from bot.engine.clock import COMMON_ZONES, format_minute, zone, zone_label
 from bot.engine.scoring import GLOBAL_BOARD, Activity
 from bot.engine.search import SearchHit, SearchResult
 from bot.engine.social import Challenge, DailyQuiz, HeadToHead, WeeklyRecap
@@ -32,7 +32,7 @@ from bot.engine.views import (
     Status,
 )
 from bot.telegram import callbacks as cb
-from questions.model import Article, Bank, Question
+from questions.model import TOPICS, Article, Bank, Question
 from storage.models import BoardEntry, Dispute, Reminder, RoundMode, RoundState
 
 MAX_TEXT = 4096
@@ -41,7 +41,8 @@ MAX_NAME = 32
 LETTERS = "ABCDEFGHIJ"
 ARTICLE = "an Atlantic Council UkraineAlert analysis by Vladislav Davidzon"
 ARTICLE_SUBJECT = "Belarus–Ukraine relations after the August 2020 protests"
-SEARCH_PAGE = 10
+SEARCH_PAGE = 6
+GOAL_CHOICES = (5, 10, 15, 20, 30, 50)
 DEFAULT_SIZE = 10
 DISPUTE_NOTE_CHARS = 300
 
@@ -174,7 +175,36 @@ def menu_keyboard(due: int) -> InlineKeyboardMarkup | None:
     )
 
 
-def help_message(questions: int, paragraphs: int, *, group: bool = False) -> Rendered:
+POINTS_RULE = (
+    "<b>Points</b>: a right answer earns 1 point on each board — once per question: the "
+    "all-time board once ever, a weekly board once per week, a chat’s board once per chat. "
+    "A question you already earned a point for adds none when you replay or review it (it "
+    "still trains your memory). Equal points share a rank; the faster total answer time is "
+    "listed first."
+)
+
+
+def group_help_message(questions: int, paragraphs: int, private_url: str) -> Rendered:
+    text = (
+        "<b>Quizzes in this chat</b>\n"
+        f"I run quiz polls on {escape(ARTICLE)}, on {escape(ARTICLE_SUBJECT)} ({questions} "
+        f"questions on its {paragraphs} paragraphs). Tap an option in each poll; when it "
+        "closes I post the right answer, who got it (fastest first) and the article’s own "
+        "words.\n\n"
+        f"/quiz — 5 polls of 30 s · /quiz 10 20s — ten of 20 s · /quiz TOPIC — one topic "
+        "(/topics)\n"
+        "/stop — end it (its starter or an admin)\n"
+        "/daily 09:00 Europe/Kyiv 5 20s — a daily quiz here, with a weekly recap (admins) · "
+        "/daily off\n"
+        "/top — this chat’s board · /top week — this chat’s week · /me — your points here\n"
+        "/read N — paragraph N\n\n"
+        f"{POINTS_RULE}\n\n"
+        "Reviews, your progress, reminders and challenges are in a private chat with me."
+    )
+    return text, keyboard([url_button("💬 Open private chat", private_url)])
+
+
+def help_message(questions: int, paragraphs: int) -> Rendered:
     text = (
         "<b>How to play</b>\n"
         f"I ask multiple-choice questions about {escape(ARTICLE)}, on "
@@ -201,14 +231,9 @@ def help_message(questions: int, paragraphs: int, *, group: bool = False) -> Ren
         "<b>Friends</b>\n"
         "⚔️ Challenge a friend under a finished quiz: they get your questions, then both of "
         "you see the head-to-head. Type my @username in any chat to share a question.\n\n"
-        "<b>Points</b>: a right answer earns 1 point on each board — once per question: the "
-        "all-time board once ever, a weekly board once per week, a chat’s board once per chat. "
-        "Reviews and replays train your memory but add no points. Equal points share a rank; "
-        "the faster total answer time is listed first.\n"
+        f"{POINTS_RULE}\n"
         "<b>Streak</b>: 🔥 grows with each day (in your time zone) with at least one answer."
     )
-    if group:
-        return text, None
     return text, keyboard([QUIZ_BUTTON(), button("🏠 Menu", cb.ScreenButton(cb.Screen.MENU))])
 
 
@@ -225,6 +250,11 @@ def private_only_message(what: str, url: str) -> Rendered:
 def topic_label(topic: str) -> str:
     """A topic as people read it: ``minsk-talks`` → ``Minsk talks``."""
     return topic.replace("-", " ").capitalize()
+
+
+def round_label(label: str) -> str:
+    """A round's stored label (a topic's name, ``¶N``, ``your mistakes``) as people read it."""
+    return topic_label(label) if label in TOPICS else label
 
 
 def round_word(mode: RoundMode) -> str:
@@ -339,7 +369,7 @@ def recap_lines(summary: RoundSummary, activity: Activity | None, now: datetime)
     right, answered = (mine.points, mine.answered) if mine else (0, 0)
     what = "Review" if summary.mode is RoundMode.REVIEW else "Quiz"
     if summary.label and summary.mode is not RoundMode.REVIEW:
-        what += f" on {escape(summary.label)}"
+        what += f" on {escape(round_label(summary.label))}"
     verb = "stopped" if summary.state is RoundState.STOPPED else "complete"
     head = f"🏁 <b>{what} {verb}</b> · {right}/{answered} right"
     if summary.mode is not RoundMode.REVIEW:
@@ -395,9 +425,9 @@ def reminder_choices() -> list[InlineKeyboardButton]:
 
 
 def hour_choices() -> InlineKeyboardMarkup | None:
-    hours = [6, 7, 8, 9, 10, 12, 14, 17, 18, 19, 20, 21, 22]
+    hours = [6, 7, 8, 9, 12, 17, 18, 20, 21]
     buttons = [button(f"{h:02d}:00", cb.ReminderButton(h * 60)) for h in hours]
-    return keyboard(*chunks(buttons, 4))
+    return keyboard(*chunks(buttons, 3))
 
 
 def request_label(request: RoundRequest) -> str:
@@ -408,7 +438,7 @@ def request_label(request: RoundRequest) -> str:
     if request.paragraph is not None:
         return f"🆕 New quiz on ¶{request.paragraph}"
     if request.topic is not None:
-        return f"🆕 New {request.size}-question {request.topic} quiz"
+        return f"🆕 New {request.size}-question {topic_label(request.topic)} quiz"
     return f"🆕 New {request.size}-question quiz"
 
 
@@ -423,9 +453,22 @@ def open_round_message(open_round: OpenRound, new: cb.Button, new_label: str) ->
     )
 
 
+def round_waits_message(open_round: OpenRound) -> Rendered:
+    """A message that answers nothing while a round is open: where it stands, one tap on."""
+    what = "review" if open_round.mode is RoundMode.REVIEW else "quiz"
+    return (
+        f"Your {what} is at question {open_round.number}/{open_round.total}. ▶ Continue shows "
+        "it; then tap an option or type its letter.",
+        keyboard([button("▶ Continue", cb.ContinueButton(open_round.round_id))]),
+    )
+
+
 def stopped_message(summary: RoundSummary | None, now: datetime) -> Rendered:
     if summary is None or not summary.lines:
-        return "The quiz is over. Tap ▶️ Quiz for a new one.", keyboard([QUIZ_BUTTON()])
+        what = "Review" if summary is not None and summary.mode is RoundMode.REVIEW else "Quiz"
+        return f"⏹ {what} stopped before any answer.", keyboard(
+            [QUIZ_BUTTON(), button("🏠 Menu", cb.ScreenButton(cb.Screen.MENU))]
+        )
     return recap_message(summary, None, now)
 
 
@@ -437,7 +480,7 @@ def _seconds(ms: int) -> str:
 
 
 def group_intro_message(total: int, seconds: int, topic: str | None) -> str:
-    on = f" on <i>{escape(topic)}</i>" if topic else ""
+    on = f" on <i>{escape(topic_label(topic))}</i>" if topic else ""
     return (
         f"🎯 <b>Quiz{on}</b>: {plural(total, 'question')}, {seconds} s each. Tap an option in "
         "each poll: 1 point per right answer (once per question per board). /stop ends it."
@@ -462,19 +505,23 @@ def poll_result_message(result: PollResult, shown: int = 10) -> str:
     return fit("\n".join(lines))
 
 
-def _medal(rank: int) -> str:
-    return "🥇🥈🥉"[rank - 1] if rank <= 3 else f"{rank}."
+def _medal(rank: int, points: int) -> str:
+    """🥇🥈🥉 for the first three places that scored; a number otherwise."""
+    return "🥇🥈🥉"[rank - 1] if rank <= 3 and points > 0 else f"{rank}."
 
 
-def round_table_message(summary: RoundSummary) -> str:
+def round_table_message(summary: RoundSummary) -> Rendered:
+    """A group round's final table, with the chat's board one tap away."""
     verb = "stopped" if summary.state is RoundState.STOPPED else "over"
     lines = [f"🏁 <b>Quiz {verb}</b> — final table", ""]
+    board = keyboard([button("🏆 This chat’s board", cb.ScreenButton(cb.Screen.TOP))])
     if not summary.lines:
         lines.append("Nobody answered. /quiz starts a new one.")
-        return "\n".join(lines)
+        return "\n".join(lines), board
     for line in summary.lines[:20]:
         lines.append(
-            f"{_medal(line.rank)} {name(line.player.name)} — <b>{line.points}</b>/{line.answered}"
+            f"{_medal(line.rank, line.points)} {name(line.player.name)} — "
+            f"<b>{line.points}</b>/{line.answered}"
             f" · {_seconds(line.time_ms)}"
         )
     if len(summary.lines) > 20:
@@ -482,9 +529,9 @@ def round_table_message(summary: RoundSummary) -> str:
     lines += [
         "",
         "Right answers/answered · total time of the right answers. Equal points share a "
-        "rank; the faster time is listed first. /top shows this chat’s board.",
+        "rank; the faster time is listed first.",
     ]
-    return fit("\n".join(lines))
+    return fit("\n".join(lines)), board
 
 
 # scoreboards and stats ------------------------------------------------------------------------
@@ -492,7 +539,8 @@ def round_table_message(summary: RoundSummary) -> str:
 
 def _entry_line(entry: BoardEntry, me: int) -> str:
     marker = " ← you" if entry.user_id == me else ""
-    return f"{_medal(entry.rank)} {name(entry.name)} — <b>{entry.points}</b>{marker}"
+    medal = _medal(entry.rank, entry.points)
+    return f"{medal} {name(entry.name)} — <b>{entry.points}</b>{marker}"
 
 
 def board_message(board: Board, me: int, *, group: bool = False) -> Rendered:
@@ -549,7 +597,8 @@ def profile_message(profile: Profile, *, group: bool = False) -> Rendered:
     if p.topics:
         lines += ["", "<b>By topic</b>"]
         lines += [
-            f"<code>{bar(t.accuracy)}</code> {t.accuracy:.0%} {escape(t.topic)} ({t.answered})"
+            f"<code>{bar(t.accuracy)}</code> {t.accuracy:.0%} {escape(topic_label(t.topic))} "
+            f"({t.answered})"
             for t in p.topics
         ]
     if group:
@@ -576,7 +625,12 @@ def paragraph_message(
     """A paragraph with ◀ ▶; opened from a feedback message (``round_id``), it keeps the way
     back to the round: ↩ to the answer, and Next ▶ when the round waits for it."""
     last = article.citable.stop - 1
-    text = f"📖 <b>¶{number} of {last}</b>\n\n{escape(article.paragraph(number))}"
+    where = (
+        f"¶{number} of {article.body_count}"
+        if number <= article.body_count
+        else f"¶{number} · about the author"
+    )
+    text = f"📖 <b>{where}</b>\n\n{escape(article.paragraph(number))}"
     nav: list[InlineKeyboardButton] = []
     if number > 1:
         nav.append(button("◀", cb.ReadButton(number - 1, round_id, position)))
@@ -588,8 +642,11 @@ def paragraph_message(
         if next_position is not None:
             back.append(button("Next ▶", cb.NextButton(round_id, next_position)))
         rows.append(back)
-    elif private and number <= article.body_count:
-        rows.append([button("🎯 Quiz me on this", cb.StartButton(cb.Ask.PARAGRAPH, number))])
+    elif private:
+        more = [button("🏠 Menu", cb.ScreenButton(cb.Screen.MENU))]
+        if number <= article.body_count:
+            more.insert(0, button("🎯 Quiz me on this", cb.StartButton(cb.Ask.PARAGRAPH, number)))
+        rows.append(more)
     return fit(text), keyboard(*rows)
 
 
@@ -601,8 +658,8 @@ def search_message(result: SearchResult, offset: int = 0) -> Rendered:
     if not result.hits:
         return (
             f"🔎 No paragraph has “{escape(query)}”. Words match whole (Lukashenka also finds "
-            "Lukashenka’s); try <code>word*</code> for a prefix, fewer words, or /read.",
-            None,
+            "Lukashenka’s); try <code>word*</code> for a prefix, or fewer words.",
+            keyboard([button("📖 Read the article", cb.ScreenButton(cb.Screen.READ))]),
         )
     page = result.page(offset, SEARCH_PAGE)
     first, last = offset + 1, offset + len(page)
@@ -616,9 +673,13 @@ def search_message(result: SearchResult, offset: int = 0) -> Rendered:
     buttons = [
         button(f"📖 ¶{hit.paragraph}", cb.OpenParagraphButton(hit.paragraph)) for hit in page
     ]
-    rows = chunks(buttons, 5)
+    rows = chunks(buttons, 3)
+    pages: list[InlineKeyboardButton] = []
+    if offset > 0:
+        pages.append(button("◀ Back", cb.SearchMoreButton(max(0, offset - SEARCH_PAGE))))
     if last < result.total:
-        rows.append([button(f"More ({result.total - last}) ▶", cb.SearchMoreButton(last))])
+        pages.append(button(f"More ({result.total - last}) ▶", cb.SearchMoreButton(last)))
+    rows.append(pages)
     return fit("\n".join(lines).rstrip()), keyboard(*rows)
 
 
@@ -700,6 +761,17 @@ def progress_message(progress: Progress, article: Article) -> Rendered:
 
 
 def topics_message(topics: Sequence[TopicLine], *, private: bool = True) -> Rendered:
+    """Private: each topic with the reader's accuracy and a 🎯 button. A group: the topics
+    and how to start one there (no one's own figures in a shared chat)."""
+    if not private:
+        lines = ["📚 <b>Topics</b> — start one here with /quiz and its name:", ""]
+        lines += [
+            f"<b>{escape(topic_label(t.topic))}</b> · {plural(t.questions, 'question')}"
+            for t in topics
+        ]
+        example = topic_label(topics[0].topic) if topics else "Protests"
+        lines += ["", f"e.g. <code>/quiz {escape(example)} 5 20s</code>"]
+        return fit("\n".join(lines)), None
     lines = ["📚 <b>Topics</b> — tap one for a quiz on it", ""]
     for t in topics:
         mine = (
@@ -708,10 +780,12 @@ def topics_message(topics: Sequence[TopicLine], *, private: bool = True) -> Rend
             if t.answered
             else "not tried yet"
         )
-        lines.append(f"<b>{escape(t.topic)}</b> · {plural(t.questions, 'question')} · {mine}")
-    if not private:
-        return fit("\n".join(lines)), None
-    buttons = [button(f"🎯 {t.topic}", cb.StartButton.for_topic(t.topic)) for t in topics]
+        lines.append(
+            f"<b>{escape(topic_label(t.topic))}</b> · {plural(t.questions, 'question')} · {mine}"
+        )
+    buttons = [
+        button(f"🎯 {topic_label(t.topic)}", cb.StartButton.for_topic(t.topic)) for t in topics
+    ]
     return fit("\n".join(lines)), keyboard(*chunks(buttons, 2))
 
 
@@ -731,26 +805,72 @@ def review_intro(due: int) -> str:
 # reminders ------------------------------------------------------------------------------------
 
 
-def reminder_text(reminder: Reminder | None) -> str:
+REMINDER_KINDS = (cb.ReminderButton, cb.ZoneButton)
+
+
+def reminder_screen(reminder: Reminder | None) -> Rendered:
+    """/remind with no arguments (and the ``remind`` deep link)."""
     if reminder is None:
         return (
-            "⏰ No daily reminder set. Examples: <code>/remind 8am</code>, "
-            "<code>/remind 20:30 Europe/Kyiv</code>, <code>/remind 07:00 +02:00</code>."
+            "⏰ No daily reminder yet. Pick a time for a nudge when reviews are due or your "
+            "streak needs an answer (or write <code>/remind 20:30 Europe/Kyiv</code>):",
+            keyboard(reminder_choices()),
         )
     return (
         f"⏰ Daily reminder at <b>{format_minute(reminder.local_minute)}</b> "
-        f"({escape(zone_label(reminder.tz))}). Change it: <code>/remind 8am Europe/Kyiv</code> · "
-        "<code>/remind off</code>"
+        f"({escape(zone_label(reminder.tz))}).",
+        keyboard(_reminder_controls()),
     )
 
 
-def reminder_set_message(minute: int, tz: str, next_run: datetime) -> Rendered:
+def _reminder_controls() -> list[InlineKeyboardButton]:
+    return [
+        button("🕐 Change time", cb.ReminderButton(cb.ReminderButton.PICK)),
+        button("🔕 Switch off", cb.ReminderButton(cb.ReminderButton.OFF)),
+    ]
+
+
+def reminder_set_message(minute: int, tz: str, *, ask_zone: bool) -> Rendered:
+    """The confirmation; ``ask_zone`` when the zone is only the UTC default (Telegram does
+    not tell bots anyone's zone): one tap on a zone moves the reminder there."""
     text = (
         f"⏰ Done: every day at <b>{format_minute(minute)}</b> ({escape(zone_label(tz))}) I will "
-        "tell you when reviews are due or your streak needs an answer. Another zone: "
-        "<code>/remind 8am Europe/Kyiv</code>."
+        "tell you when reviews are due or your streak needs an answer."
     )
-    return text, keyboard([button("🔕 Switch off", cb.ReminderButton(cb.ReminderButton.OFF))])
+    if not ask_zone:
+        return text, keyboard(_reminder_controls())
+    text += (
+        f"\nIs {format_minute(minute)} UTC not your time? Tap your zone, or write "
+        "<code>/remind 8am ZONE</code>:"
+    )
+    zones = [button(f"🌍 {label}", cb.ZoneButton(i)) for i, (label, _) in enumerate(COMMON_ZONES)]
+    return text, keyboard(*chunks(zones, 3), _reminder_controls())
+
+
+def pick_hour_message() -> Rendered:
+    return "⏰ Pick the time for your daily nudge:", hour_choices()
+
+
+def reminders_off_message() -> Rendered:
+    return "🔕 Reminders are off. Switch them on again with one tap:", keyboard(reminder_choices())
+
+
+def goal_screen(goal: int, today: int) -> Rendered:
+    """/goal with no arguments (and the ``goal`` deep link): the goal and one-tap changes."""
+    text = (
+        f"🎯 Daily goal: <b>{plural(goal, 'answer')}</b> a day · today {today}/{goal}. "
+        "Tap a new goal (or write <code>/goal N</code>):"
+    )
+    choices = [
+        button(("✅ " if n == goal else "") + str(n), cb.GoalButton(n)) for n in GOAL_CHOICES
+    ]
+    return text, keyboard(*chunks(choices, 3), [button("📊 Me", cb.ScreenButton(cb.Screen.ME))])
+
+
+def goal_set_message(goal: int) -> Rendered:
+    return f"🎯 Daily goal: <b>{plural(goal, 'answer')}</b> a day.", keyboard(
+        [QUIZ_BUTTON(), button("📊 Me", cb.ScreenButton(cb.Screen.ME))]
+    )
 
 
 def reminder_nudge(due: int, streak: int, answered_today: bool) -> Rendered:
@@ -843,7 +963,9 @@ DAILY_SKIPPED = "⏰ Today’s daily quiz is skipped: a quiz is already running 
 
 def recap_week_message(recap: WeeklyRecap) -> str:
     lines = [f"🗓 <b>The week in review</b> ({escape(recap.week)})", ""]
-    lines += [f"{_medal(e.rank)} {name(e.name)} — <b>{e.points}</b>" for e in recap.table]
+    lines += [
+        f"{_medal(e.rank, e.points)} {name(e.name)} — <b>{e.points}</b>" for e in recap.table
+    ]
     lines.append(f"\n{plural(recap.players, 'player')} this week.")
     if recap.missed is not None:
         q = recap.missed
@@ -881,6 +1003,15 @@ def challenge_intro(challenge: Challenge) -> str:
         f"⚔️ <b>{name(challenge.owner.name)}’s challenge</b>: {challenge.score}/"
         f"{challenge.total}. Here are the same {plural(challenge.total, 'question')}, "
         "in the same order. Good luck!"
+    )
+
+
+def head_to_head_keyboard() -> InlineKeyboardMarkup | None:
+    return keyboard(
+        [
+            button("🎯 New quiz", cb.StartButton(cb.Ask.QUIZ, DEFAULT_SIZE)),
+            button("🏆 Top", cb.ScreenButton(cb.Screen.TOP)),
+        ]
     )
 
 

@@ -6,18 +6,22 @@ import re
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.engine.scoring import MAX_DAILY_GOAL
+from bot.engine.views import Status
+from bot.telegram import callbacks as cb
 from bot.telegram import render
 from bot.telegram.common import (
     command,
+    edit,
     is_group,
     is_private,
     player_of,
     private_only,
     reply,
     reply_rendered,
+    toast,
 )
 from bot.telegram.context import BotContext
 
@@ -40,7 +44,16 @@ async def show_me(update: Update, context: BotContext) -> None:
 async def top_command(update: Update, context: BotContext) -> None:
     args = [a.lower() for a in context.args or []]
     if len(args) > 1 or (args and args[0] not in ("week", "all")):
-        await reply(update, TOP_USAGE)
+        await reply(
+            update,
+            TOP_USAGE,
+            render.keyboard(
+                [
+                    render.button("📅 This week", cb.ScreenButton(cb.Screen.TOP_WEEK)),
+                    render.button("🏆 All time", cb.ScreenButton(cb.Screen.TOP)),
+                ]
+            ),
+        )
         return
     await show_top(update, context, args[0] if args else None)
 
@@ -66,9 +79,12 @@ async def goal_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     if not is_private(update):
-        await private_only(update, context, "/goal", "me")
+        await private_only(update, context, "/goal", "goal")
         return
     args = context.args or []
+    if not args:
+        await show_goal(update, context)
+        return
     if (
         len(args) != 1
         or not re.fullmatch(r"\d{1,4}", args[0])
@@ -79,9 +95,32 @@ async def goal_command(update: Update, context: BotContext) -> None:
         )
         return
     goal = await context.study.set_goal(player_of(user), int(args[0]))
-    await reply(
-        update, f"🎯 Daily goal: {render.plural(goal, 'answer')}. /me shows today’s progress."
-    )
+    await reply_rendered(update, render.goal_set_message(goal))
+
+
+async def show_goal(update: Update, context: BotContext) -> None:
+    """The goal and today's progress, with one-tap goals (also the ``goal`` deep link)."""
+    user = update.effective_user
+    if user is None:
+        return
+    activity = (await context.quiz.profile(player_of(user))).activity
+    await reply_rendered(update, render.goal_screen(activity.goal, activity.today))
+
+
+async def goal_pressed(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None  # noqa: S101
+    button = cb.parse(query.data)
+    if (
+        not isinstance(button, cb.GoalButton)
+        or not 1 <= button.answers <= MAX_DAILY_GOAL
+        or not is_private(update)
+    ):
+        await toast(query, render.notice(Status.INVALID))
+        return
+    goal = await context.study.set_goal(player_of(query.from_user), button.answers)
+    await toast(query, f"🎯 {render.plural(goal, 'answer')} a day")
+    await edit(query, *render.goal_set_message(goal))
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -89,4 +128,5 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         command("me", me_command),
         command("top", top_command),
         command("goal", goal_command),
+        CallbackQueryHandler(goal_pressed, pattern=cb.matches(cb.GoalButton)),
     ]

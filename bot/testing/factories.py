@@ -74,22 +74,27 @@ def callback(
     chat: dict[str, Any] | None = None,
     *,
     text: str = "question",
+    markup: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A button press under the bot's message ``message_id`` (whose plain text is ``text``)."""
+    """A button press under the bot's message ``message_id`` (whose plain text is ``text``
+    and keyboard ``markup``, as Telegram sends them with the press)."""
     chat = chat or private_chat(from_user["id"])
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": START_TIME,
+        "chat": chat,
+        "from": BOT_USER,
+        "text": text,
+    }
+    if markup is not None:
+        message["reply_markup"] = markup
     return {
         "callback_query": {
             "id": str(next(_callback_ids)),
             "from": from_user,
             "chat_instance": "ci",
             "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": START_TIME,
-                "chat": chat,
-                "from": BOT_USER,
-                "text": text,
-            },
+            "message": message,
         }
     }
 
