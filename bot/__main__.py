@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> int:
         "dashboard",
     )
     parser.add_argument("--questions", type=int, default=10, help="console: questions per round")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="console: seed the question choice (replayable)"
+    )
     study = parser.add_mutually_exclusive_group()
     study.add_argument("--review", action="store_true", help="console: review due cards")
     study.add_argument("--progress", action="store_true", help="console: show the mastery map")
@@ -25,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.mode == "console":
         activity = "review" if args.review else "progress" if args.progress else "quiz"
-        return run_console(activity, max(1, min(args.questions, 50)))
+        return run_console(activity, max(1, min(args.questions, 50)), args.seed)
     if args.mode == "disputes":
         return run_disputes()
     if args.mode == "dashboard":

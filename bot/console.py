@@ -7,6 +7,7 @@ on the Telegram scoreboards (``bot.engine.scoring``).
 from __future__ import annotations
 
 import getpass
+import random
 import signal
 import textwrap
 from collections.abc import Iterator
@@ -162,10 +163,12 @@ async def play(
     stdin: TextIO,
     out: TextIO,
     activity: str = "quiz",
+    *,
+    seed: int | None = None,
 ) -> int:
     store = await Store.open(settings.database_url)
     try:
-        engine = QuizEngine(bank, store)
+        engine = QuizEngine(bank, store, rng=random.Random(seed))  # noqa: S311 - not secrets
         study = StudyEngine(engine)
         player = Player(CONSOLE_USER_ID, getpass.getuser() or "console")
         if activity == "progress":

@@ -129,7 +129,7 @@ def run_disputes() -> int:
         return _fail(str(exc))
 
 
-def run_console(activity: str, questions: int) -> int:
+def run_console(activity: str, questions: int, seed: int | None = None) -> int:
     settings = _settings()
     if isinstance(settings, int):
         return settings
@@ -141,7 +141,9 @@ def run_console(activity: str, questions: int) -> int:
 
     try:
         with interruptible():
-            return asyncio.run(play(settings, bank, questions, sys.stdin, sys.stdout, activity))
+            return asyncio.run(
+                play(settings, bank, questions, sys.stdin, sys.stdout, activity, seed=seed)
+            )
     except StorageError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

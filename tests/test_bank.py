@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -106,10 +107,16 @@ def test_bank_error_lists_problems(tmp_path: Path) -> None:
     assert "sochi-summit-plea: quote is in ¶3" in str(info.value)
 
 
+# sha256 of ../shared/article.txt, the article the bank is written from: checked in every
+# clone, including those with no ../shared beside them.
+ARTICLE_SHA256 = "e1b39ae889d7824f9bc51e51484128af6d1913e5c32bd461f7697890978ec8d9"
+
+
 def test_article_copy_is_byte_identical_and_numbered() -> None:
     ours = Path("questions/article.txt").read_bytes()
+    assert hashlib.sha256(ours).hexdigest() == ARTICLE_SHA256
     shared = Path(__file__).resolve().parents[2] / "shared" / "article.txt"
-    if shared.exists():
+    if shared.exists():  # where the shared copy is at hand, compare with it too
         assert ours == shared.read_bytes()
     article = Article.from_text(ours.decode())
     assert article.body_count == 28

@@ -236,13 +236,15 @@ async def test_a_502_on_send_poll_does_not_strand_the_round(
         clock.advance(seconds=5)
         mark = len(api.calls)
         await bot.tick()
-        [poll] = await api.wait_calls("sendPoll", 1, since=mark)
+        assert len(await api.wait_calls("sendPoll", 1, since=mark)) == 1  # re-armed: sent
         clock.advance(seconds=20)
         await bot.tick()
         messages = await api.wait_calls("sendMessage", 2, since=mark)
         assert "Quiz over" in messages[1].text
+        mark = len(api.calls)
         [intro] = await bot.send(f.command(ANN, "/quiz 1", GROUP))
-        assert "Quiz" in intro.text and poll
+        assert "Quiz" in intro.text  # /quiz works again: the round was not stranded
+        await api.wait_calls("sendPoll", 1, since=mark)
 
 
 async def test_a_timed_out_poll_is_found_before_it_is_sent_again(
@@ -264,7 +266,6 @@ async def test_a_timed_out_poll_is_found_before_it_is_sent_again(
         clock.advance(seconds=30)  # past the time a resend was armed for
         await bot.tick()
         assert len(api.of("sendPoll", GROUP_ID)) == 1, "not sent a second time"
-        assert poll_question(sent, bank).id
 
 
 async def test_group_upgraded_to_supergroup_moves_the_round(
@@ -311,9 +312,22 @@ async def test_bot_removed_from_group_ends_round(
         assert forbidden, "the result was attempted (and refused) before the round ended"
         [other] = await bot.send(f.command(ANN, "/quiz 1", f.group_chat(-100300)))
         assert "Quiz" in other.text  # other chats are unaffected
+
+
+async def test_the_removal_update_itself_ends_the_round_and_silences_the_chat(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        await bot.send(f.command(ANN, "/quiz 2", GROUP))
+        await api.wait_calls("sendPoll", 1)
+        assert await bot.quiz.open_round(GROUP_ID) is not None
+        mark = len(api.calls)
         api.push(f.bot_removed(GROUP, ANN))
         await bot.settle()
-        assert await bot.quiz.open_round(GROUP_ID) is None
+        assert await bot.quiz.open_round(GROUP_ID) is None  # ended by the update, no send
+        clock.advance(seconds=40)
+        await bot.tick()  # the poll's timer: nothing goes to a chat the bot has left
+        assert [c.method for c in api.since(mark) if c.get("chat_id") == GROUP_ID] == []
 
 
 async def test_group_boards_are_the_chats_and_weeks_roll_over(

@@ -88,10 +88,26 @@ async def test_every_fetched_update_is_stored_before_it_is_confirmed(
     api: FakeBotApi, db_url: str, clock: FakeClock
 ) -> None:
     users = [f.user(800 + i, f"U{i}") for i in range(30)]
+    unstored_when_confirmed: list[int] = []
+    confirmations = 0
+
     async with running_bot(api, db_url, clock) as bot:
+
+        async def check(offset: int) -> None:
+            nonlocal confirmations
+            confirmations += 1
+            rows = await bot.store.read(lambda q: q.table_rows("inbox", ["update_id"]))
+            stored = {int(update_id) for (update_id,) in rows}
+            unstored_when_confirmed.extend(i for i in pushed if i < offset and i not in stored)
+
+        pushed: list[int] = []
+        api.on_confirm = check
         for user in users:
-            api.push(f.command(user, "/help"))
+            pushed.append(api.push(f.command(user, "/help")))
         await bot.settle()
+        api.on_confirm = None
+        assert confirmations >= 1
+        assert unstored_when_confirmed == []
         rows = await bot.store.read(lambda q: q.table_rows("inbox", ["update_id", "done_at"]))
         assert len(rows) == 30
         assert all(done is not None for _, done in rows)

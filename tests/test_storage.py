@@ -31,6 +31,7 @@ from bot.engine.study import StudyEngine
 from bot.engine.views import Player, QuestionView, RoundRequest
 from bot.testing.postgres import Postgres
 from questions.model import Bank
+from storage import auth as auth_rows
 from storage import social
 from storage.backend import StorageError
 from storage.copy import IDENTITY_TABLES, NOT_COPIED, TABLES, copy_database
@@ -1003,8 +1004,7 @@ async def run_storage(*args: str, env: dict[str, str] | None = None) -> tuple[in
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await proc.wait(), out.decode(), err.decode()
 
 
 async def test_backup_copies_a_live_database_into_a_new_private_file(
@@ -1300,18 +1300,18 @@ async def test_malformed_urls_raise_a_message_without_the_password(url: str) -> 
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "password"),
     [
-        "postgresql://quiz:s3cret@127.0.0.1:5432/quiz?no_such_option=1",
-        "postgresql://quiz:s3%zzcret@127.0.0.1:5432/quiz",  # a bad %-escape in the password
+        ("postgresql://quiz:s3cret@127.0.0.1:5432/quiz?no_such_option=1", "s3cret"),
+        ("postgresql://quiz:s3%zzcret@127.0.0.1:5432/quiz", "zzcret"),  # a bad %-escape
     ],
 )
 async def test_a_postgresql_url_libpq_cannot_parse_is_refused_with_a_storage_error(
-    url: str,
+    url: str, password: str
 ) -> None:
     with pytest.raises(StorageError) as refused:
         await Store.open(url)
-    assert "zzcret" not in one_line(refused.value)
+    assert password not in one_line(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -1354,20 +1354,50 @@ async def test_a_unit_meeting_another_processs_write_lock_commits_once_the_lock_
         await store.close()
 
 
-async def test_tidy_forgets_old_handled_updates_and_expired_sign_ins_only(store: Store) -> None:
+async def test_tidy_forgets_what_served_its_purpose_and_nothing_else(
+    store: Store, bank: Bank, clock: FakeClock
+) -> None:
     from bot.runtime.core import tidy  # noqa: PLC0415
 
     now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-    old, recent = now - timedelta(days=2), now - timedelta(hours=1)
+    old, recent, soon = now - timedelta(days=2), now - timedelta(hours=1), now + timedelta(hours=1)
+    quiz = QuizEngine(bank, store, clock=clock, rng=random.Random(3))
+    round_id = await play_private(quiz, ALICE, [(bank.questions[0].id, True)])
 
     def seed(q: Queries) -> None:
         q.inbox_add([(1, 5, "update", "{}"), (2, 5, "update", "{}"), (3, 5, "update", "{}")], old)
         ids = [r["id"] for r in q.sql.all("SELECT id FROM inbox ORDER BY id")]
         q.inbox_done(ids[:1], old)
         q.inbox_done(ids[1:2], recent)  # handled an hour ago: Telegram may still re-send it
+        q.add_early_vote("gone-poll", BOB.id, "Bob", 1, old)
+        q.add_early_vote("live-poll", BOB.id, "Bob", 1, recent)
+        social.add_challenge(q, "expired-ch", ALICE.id, round_id, 1, 1, 900, old, recent)
+        social.add_challenge(q, "live-ch", ALICE.id, round_id, 1, 1, 900, old, soon)
+        auth_rows.add_login_token(q, "expired-link", ALICE.id, recent)
+        auth_rows.add_login_token(q, "live-link", ALICE.id, soon)
+        auth_rows.add_session(q, "expired-session", ALICE.id, "csrf", recent)
+        auth_rows.add_session(q, "live-session", ALICE.id, "csrf", soon)
 
     await store.write(seed)
     removed = await store.write(partial(tidy, now=now))
-    assert removed == 1
-    left = await store.read(lambda q: q.sql.all("SELECT update_id FROM inbox ORDER BY id"))
-    assert [r["update_id"] for r in left] == [2, 3]  # the unhandled one stays, of course
+    assert removed == 5  # one of each kind
+
+    def left(q: Queries) -> dict[str, list[Any]]:
+        def column(sql: str) -> list[Any]:
+            return [next(iter(dict(r).values())) for r in q.sql.all(sql)]
+
+        return {
+            "inbox": column("SELECT update_id FROM inbox ORDER BY id"),
+            "votes": column("SELECT poll_id FROM early_votes"),
+            "challenges": column("SELECT token FROM challenges"),
+            "links": column("SELECT token_hash FROM login_tokens"),
+            "sessions": column("SELECT session_hash FROM dashboard_sessions"),
+        }
+
+    assert await store.read(left) == {
+        "inbox": [2, 3],  # the unhandled one stays, of course
+        "votes": ["live-poll"],
+        "challenges": ["live-ch"],
+        "links": ["live-link"],
+        "sessions": ["live-session"],
+    }

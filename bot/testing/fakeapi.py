@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +116,9 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         self._faults: dict[str, list[Fault]] = {}
         self.confirmed_offset = 0
+        # Awaited when a getUpdates confirms updates below a new offset, before it answers:
+        # tests look at what the bot had stored at that moment.
+        self.on_confirm: Callable[[int], Awaitable[None]] | None = None
         self.webhook: dict[str, Any] | None = None
 
     # server lifecycle ---------------------------------------------------------------------
@@ -260,6 +263,8 @@ class FakeBotApi:
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:  # noqa: N802
         offset = int(params.get("offset") or 0)
+        if offset > self.confirmed_offset and self.on_confirm is not None:
+            await self.on_confirm(offset)
         if offset:
             self.confirmed_offset = max(self.confirmed_offset, offset)
             self._updates = [
