@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from telegram.request import RequestData
 
-from bot.testing.local import LocalRequest
+from bot.testing.local import LocalRequest, serve_bot_api
 
 TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtok"
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "Quiz", "username": "quiz_test_bot"}
@@ -124,15 +124,7 @@ class FakeBotApi:
     # server lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> str:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._handle)
-        app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
+        self._runner, self.base_url = await serve_bot_api(self._handle)
         return self.base_url
 
     async def stop(self) -> None:

@@ -13,7 +13,7 @@ from aiohttp import web
 from telegram.request import RequestData
 
 from bot.testing.fakeapi import TOKEN
-from bot.testing.local import LocalRequest
+from bot.testing.local import LocalRequest, serve_bot_api
 
 BOT_ID = int(TOKEN.split(":", 1)[0])
 _ME = {"id": BOT_ID, "is_bot": True, "first_name": "Quiz", "username": "quiz_test_bot"}
@@ -84,14 +84,7 @@ class InstantBotApi:
         self._waiters: list[tuple[str, int, asyncio.Future[None]]] = []
 
     async def start(self) -> str:
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
+        self._runner, self.base_url = await serve_bot_api(self._handle)
         return self.base_url
 
     async def stop(self) -> None:

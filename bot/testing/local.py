@@ -1,11 +1,28 @@
-"""The base of the request classes that answer Bot API calls in this process, without a
-network: ``fakeapi.OfflineRequest`` and ``instant.InstantRequest``."""
+"""What the in-process Bot API stand-ins share: the base of the request classes that answer
+without a network (``fakeapi.OfflineRequest``, ``instant.InstantRequest``) and the HTTP
+server both fakes listen on."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Awaitable, Callable
 
+from aiohttp import web
 from telegram.request import BaseRequest, RequestData
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def serve_bot_api(handler: Handler) -> tuple[web.AppRunner, str]:
+    """An HTTP server on 127.0.0.1 (a free port) passing ``/bot<token>/<method>`` to
+    ``handler``; returns its runner and the base URL for ``TELEGRAM_API_BASE_URL``."""
+    app = web.Application()
+    app.router.add_route("*", "/bot{token}/{method}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}/bot"
 
 
 class LocalRequest(BaseRequest):
