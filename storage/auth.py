@@ -21,6 +21,7 @@ class SessionRow:
     user_id: int
     csrf: str
     expires_at: datetime
+    user_name: str | None = None  # None: the admin never played, so no users row
 
 
 def add_login_token(q: Queries, token_hash: str, user_id: int, expires_at: datetime) -> None:
@@ -54,13 +55,16 @@ def add_session(
 def get_session(q: Queries, session_hash: str, now: datetime) -> SessionRow | None:
     """The session, unless it expired."""
     row = q.sql.one(
-        "SELECT user_id, csrf, expires_at FROM dashboard_sessions "
-        "WHERE session_hash = ? AND expires_at > ?",
+        "SELECT s.user_id, s.csrf, s.expires_at, u.name AS user_name "
+        "FROM dashboard_sessions s LEFT JOIN users u ON u.id = s.user_id "
+        "WHERE s.session_hash = ? AND s.expires_at > ?",
         (session_hash, now),
     )
     if row is None:
         return None
-    return SessionRow(int(row["user_id"]), row["csrf"], as_time(row["expires_at"]))
+    return SessionRow(
+        int(row["user_id"]), row["csrf"], as_time(row["expires_at"]), row["user_name"]
+    )
 
 
 def delete_session(q: Queries, session_hash: str) -> bool:

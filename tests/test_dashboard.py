@@ -246,6 +246,7 @@ async def test_sign_in_with_the_bots_link_works_once(
         response = await page.goto(link)
         assert response.status == 200 and page.url == site.base + "/"
         assert await page.locator("h1").inner_text() == "Overview"
+        assert await page.locator(".who").inner_text() == "signed in as 7001"  # never played
         [cookie] = await page.context.cookies()
         assert cookie["name"] == COOKIE
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]

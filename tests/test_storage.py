@@ -1401,3 +1401,18 @@ async def test_tidy_forgets_what_served_its_purpose_and_nothing_else(
         "links": ["live-link"],
         "sessions": ["live-session"],
     }
+
+
+async def test_a_session_names_its_admin_when_they_have_played(store: Store) -> None:
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+    def seed(q: Queries) -> None:
+        q.upsert_user(ALICE.id, "Alice <i>", now)
+        auth_rows.add_session(q, "alice-session", ALICE.id, "csrf", now + timedelta(hours=1))
+        auth_rows.add_session(q, "stranger-session", 999, "csrf", now + timedelta(hours=1))
+
+    await store.write(seed)
+    alice = await store.read(lambda q: auth_rows.get_session(q, "alice-session", now))
+    stranger = await store.read(lambda q: auth_rows.get_session(q, "stranger-session", now))
+    assert alice is not None and alice.user_name == "Alice <i>"
+    assert stranger is not None and (stranger.user_id, stranger.user_name) == (999, None)

@@ -86,6 +86,7 @@ class Session:
     csrf: str
     expires_at: datetime
     cookie_hash: str
+    user_name: str | None = None
 
 
 def _issue_unit(q: Queries, *, token_hash: str, user_id: int, now: datetime) -> None:
@@ -160,7 +161,7 @@ class SignIn:
         found = await self.store.read(lambda q: rows.get_session(q, cookie_hash, now))
         if found is None:
             return None
-        return Session(found.user_id, found.csrf, found.expires_at, cookie_hash)
+        return Session(found.user_id, found.csrf, found.expires_at, cookie_hash, found.user_name)
 
     async def end(self, session: Session) -> None:
         await self.store.write(lambda q: rows.delete_session(q, session.cookie_hash))
