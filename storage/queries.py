@@ -775,6 +775,23 @@ class Queries:
 
     # disputes -----------------------------------------------------------------------------
 
+    def add_to_open_dispute(
+        self, question_id: str, user_id: int, text: str, max_chars: int
+    ) -> int | None:
+        """Append ``text`` to the user's open dispute of the question, if there is one (the
+        keepers get one entry per person and question, however often ⚑ is pressed)."""
+        row = self.sql.one(
+            "SELECT id, text FROM disputes WHERE question_id = ? AND user_id = ? "
+            "AND resolved_at IS NULL ORDER BY id LIMIT 1",
+            (question_id, user_id),
+        )
+        if row is None:
+            return None
+        if text not in row["text"]:
+            joined = f"{row['text']}\n{text}"[:max_chars]
+            self.sql.run("UPDATE disputes SET text = ? WHERE id = ?", (joined, row["id"]))
+        return int(row["id"])
+
     def add_dispute(self, question_id: str, user_id: int, text: str, now: datetime) -> int:
         value = self.sql.value(
             "INSERT INTO disputes (question_id, user_id, text, created_at) VALUES (?, ?, ?, ?) "

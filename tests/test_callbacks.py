@@ -30,6 +30,7 @@ EXAMPLES: list[cb.Button] = [
     cb.DisputePageButton(20),
     cb.PollNextButton(7, 4),
     cb.ChallengeButton("A" * 16),
+    cb.SharedQuestionButton("k3x9m2pq"),
 ]
 
 

@@ -207,3 +207,25 @@ async def test_inline_queries_share_questions_without_their_ids(
         assert nothing["results"] == []
         unknown, _ = await bot.send(f.command(BOB, "/start q_zzzzzzzz"), count=2)
         assert "not one I know" in unknown.text
+
+
+async def test_a_shared_question_opened_during_a_quiz_asks_first_then_is_that_question(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        await bot.send(f.inline_query(ALICE, "tractor"), "answerInlineQuery")
+        [words] = api.of("answerInlineQuery")
+        url = words["results"][0]["reply_markup"]["inline_keyboard"][0][0]["url"]
+        code = url.split("start=q_")[1]
+        shared = words["results"][0]["title"]
+        await bot.send(f.command(BOB, "/quiz 5"))
+        [conflict] = await bot.send(f.command(BOB, f"/start q_{code}"))
+        assert "You have a quiz open (question 1/5)" in conflict.text
+        assert labels(conflict) == ["▶ Continue", "🆕 Answer this one"]
+        [asked] = await bot.send(f.callback(BOB, data(conflict, "🆕 Answer this one"), 101))
+        assert "Question 1/1" in plain(asked.text)
+        assert shared.rstrip("…") in plain(asked.text)
+        assert (await bot.quiz.open_round(BOB["id"])) is not None
+        forged = f.callback(BOB, "j:zzzzzzzz", 101, f.group_chat(-100900))
+        [refused] = await bot.send(forged, "answerCallbackQuery")
+        assert refused.get("text")

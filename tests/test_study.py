@@ -12,7 +12,7 @@ from bot.testing.fakeapi import Call, FakeBotApi
 from questions.model import Bank
 from storage.models import ChatKind
 from tests.conftest import FakeClock, Running, running_bot
-from tests.helpers import button_for, data, labels, plain, question_of
+from tests.helpers import button_for, data, labels, option_index, plain, question_of
 
 ANN = f.user(41, "Ann")
 BEN = f.user(42, "Ben")
@@ -340,3 +340,34 @@ async def test_a_report_can_be_cancelled_and_always_leads_back_to_the_round(
         assert "Question 2/2" in plain(q2.text)
         [nothing] = await bot.send(f.command(ANN, "/cancel"))
         assert "Nothing to cancel" in nothing.text and labels(nothing) == ["▶ Continue"]
+
+
+async def test_a_waiting_report_never_swallows_an_answer_or_floods_the_keepers(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [q1] = await bot.send(f.command(ANN, "/quiz 3"))
+        [fb] = await bot.send(
+            f.callback(ANN, button_for(q1, bank, correct=True), 100), "editMessageText"
+        )
+        await bot.send(f.callback(ANN, data(fb, "⚑ Report"), 100))
+        [q2] = await bot.send(f.callback(ANN, data(fb, "Next ▶"), 100))
+        letter = "ABCD"[option_index(q2, bank, correct=True)]
+        [answered] = await bot.send(f.text_message(ANN, letter))
+        assert answered.text.startswith("✅") and "Score 2/2" in answered.text
+        [chat] = await bot.send(f.text_message(ANN, "the second question was fun"))
+        assert "your note is saved" not in chat.text  # the ⚑ was dropped when Ann moved on
+        # A ⚑ waits a quarter of an hour for its note, no longer.
+        await bot.send(f.callback(ANN, data(fb, "⚑ Report"), 100))
+        clock.advance(minutes=16)
+        [late] = await bot.send(f.text_message(ANN, "hello again"))
+        assert "your note is saved" not in late.text
+        # Pressing ⚑ again and again on one question makes one entry for the keepers.
+        ids = set()
+        for note in ("The quote is cut short.", "The quote is cut short.", "And ¶2 too."):
+            await bot.send(f.callback(ANN, data(fb, "⚑ Report"), 100))
+            [thanks] = await bot.send(f.text_message(ANN, note))
+            ids.add(thanks.text.split("(#")[1].split(")")[0])
+        page = await bot.study.open_disputes()
+        assert len(ids) == 1 and page.total == 1
+        assert page.disputes[0].text == "The quote is cut short.\nAnd ¶2 too."

@@ -394,9 +394,13 @@ class SocialEngine:
         question_id = await self.store.read(lambda q: sql.question_of_code(q, code))
         return None if question_id is None else self.bank.get(question_id)
 
-    async def share_single(self, question: Question, player: Player, chat_id: int) -> StartOutcome:
+    async def share_single(
+        self, question: Question, player: Player, chat_id: int, *, replace: bool = False
+    ) -> StartOutcome:
         request = RoundRequest(question_ids=[question.id], mode=RoundMode.SINGLE, label="")
-        return await self.quiz.start_round(chat_id, ChatKind.PRIVATE, player, request)
+        return await self.quiz.start_round(
+            chat_id, ChatKind.PRIVATE, player, request, replace=replace
+        )
 
 
 def _challenge(row: sql.ChallengeRow) -> Challenge:

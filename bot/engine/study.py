@@ -20,6 +20,7 @@ from storage.queries import Queries
 
 REVIEW_ROUND_SIZE = 10
 MAX_DISPUTE_CHARS = 1000
+NOTE_WINDOW = timedelta(minutes=15)  # a ⚑ tap waits this long for its note
 REMINDER_JOB = "reminder"
 
 
@@ -287,14 +288,22 @@ class StudyEngine:
         return await self.store.write(unit)
 
     async def take_dispute_text(self, player: Player, text: str) -> int | None:
-        """Store the user's message as a dispute if one was awaited; return its id."""
+        """Store the user's message as a dispute if one was awaited (within
+        ``NOTE_WINDOW`` of the ⚑ tap); return its id. A second note on a question the user
+        disputes already joins the open entry."""
         now = self.quiz.clock()
 
         def unit(q: Queries) -> int | None:
             pending = q.take_pending(player.id)
             if pending is None or pending.kind is not PendingKind.DISPUTE:
                 return None
-            return q.add_dispute(pending.question_id, player.id, text[:MAX_DISPUTE_CHARS], now)
+            if now - pending.created_at > NOTE_WINDOW:
+                return None  # a ⚑ tapped long ago: this message is about something else
+            note = text[:MAX_DISPUTE_CHARS]
+            joined = q.add_to_open_dispute(pending.question_id, player.id, note, MAX_DISPUTE_CHARS)
+            if joined is not None:
+                return joined
+            return q.add_dispute(pending.question_id, player.id, note, now)
 
         return await self.store.write(unit)
 

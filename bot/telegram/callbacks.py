@@ -355,6 +355,23 @@ class ChallengeButton(Button):
         return cls(m[1])
 
 
+@dataclass(frozen=True, slots=True)
+class SharedQuestionButton(Button):
+    """ "🆕 Answer this one" (after a conflict): ends the open round, asks the shared question
+    whose opaque ``code`` came in a ``q_`` link."""
+
+    code: str
+    SHAPE = re.compile(r"j:([a-z0-9]{4,16})")
+
+    @property
+    def data(self) -> str:
+        return f"j:{self.code}"
+
+    @classmethod
+    def from_match(cls, m: re.Match[str]) -> Button:
+        return cls(m[1])
+
+
 KINDS: tuple[type[Button], ...] = (
     AnswerButton,
     NextButton,
@@ -375,6 +392,7 @@ KINDS: tuple[type[Button], ...] = (
     DisputePageButton,
     PollNextButton,
     ChallengeButton,
+    SharedQuestionButton,
 )
 
 

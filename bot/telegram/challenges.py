@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.engine.views import AnswerOutcome, Player, Status
 from bot.telegram import callbacks as cb
 from bot.telegram import quiz, render
-from bot.telegram.common import edit_markup, player_of, query_chat, reply, toast
+from bot.telegram.common import edit_markup, is_private, player_of, query_chat, reply, toast
 from bot.telegram.context import BotContext
 from storage.models import RoundMode
 
@@ -71,7 +71,7 @@ async def take_pressed(update: Update, context: BotContext) -> None:
     assert query is not None  # noqa: S101
     button = cb.parse(query.data)
     chat_id = query_chat(query)
-    if not isinstance(button, cb.ChallengeButton) or chat_id is None:
+    if not isinstance(button, cb.ChallengeButton) or chat_id is None or not is_private(update):
         await toast(query, render.notice(Status.INVALID))
         return
     await toast(query)
@@ -118,23 +118,51 @@ async def open_shared_question(update: Update, context: BotContext, code: str) -
     """``/start q_<code>``: that question as a one-question round."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None  # noqa: S101, PT018
-    question = await context.social.question_for(code)
-    if question is None:
+    if await context.social.question_for(code) is None:
         await reply(update, "That question link is not one I know. Here is the menu instead:")
         return False
-    started = await context.social.share_single(question, player_of(user), chat.id)
-    if started.open_round is not None:
-        text, markup = render.open_round_message(
-            started.open_round,
-            cb.StartButton(cb.Ask.QUIZ, 1, True),
-            "🆕 New quiz",
-        )
-        await reply(update, text, markup)
-        return True
-    if started.view is not None:
-        await quiz.send_question(context, chat.id, started.view)
+    await ask_shared(context, chat.id, player_of(user), code, replace=False)
     return True
 
 
+async def ask_shared(
+    context: BotContext, chat_id: int, player: Player, code: str, *, replace: bool
+) -> None:
+    question = await context.social.question_for(code)
+    if question is None:
+        await context.bot.send_message(chat_id, "That question is gone from the bank, sorry.")
+        return
+    started = await context.social.share_single(question, player, chat_id, replace=replace)
+    if started.open_round is not None:
+        text, markup = render.open_round_message(
+            started.open_round, cb.SharedQuestionButton(code), "🆕 Answer this one"
+        )
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
+        return
+    if started.view is not None:
+        await quiz.send_question(context, chat_id, started.view)
+
+
+async def shared_pressed(update: Update, context: BotContext) -> None:
+    """🆕 Answer this one: end the open round, ask the shared question."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101
+    button = cb.parse(query.data)
+    chat_id = query_chat(query)
+    if (
+        not isinstance(button, cb.SharedQuestionButton)
+        or chat_id is None
+        or not is_private(update)
+    ):
+        await toast(query, render.notice(Status.INVALID))
+        return
+    await toast(query)
+    await edit_markup(query, None)
+    await ask_shared(context, chat_id, player_of(query.from_user), button.code, replace=True)
+
+
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [CallbackQueryHandler(take_pressed, pattern=cb.matches(cb.ChallengeButton))]
+    return [
+        CallbackQueryHandler(take_pressed, pattern=cb.matches(cb.ChallengeButton)),
+        CallbackQueryHandler(shared_pressed, pattern=cb.matches(cb.SharedQuestionButton)),
+    ]

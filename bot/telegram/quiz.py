@@ -330,15 +330,18 @@ def typed_option(text: str) -> int | None:
 
 
 async def private_text(update: Update, context: BotContext) -> None:
-    """A plain message: a ⚑ note if one was asked for, an option letter or number if a
-    question is open, otherwise a pointer to the buttons."""
+    """A plain message: an option letter or number if a question is open (a ⚑ note that
+    was waiting is dropped: the user moved on), else a ⚑ note if one was asked for,
+    otherwise where the round stands or a pointer to the buttons."""
     message = update.effective_message
-    if message is None or not message.text:
-        return
-    if await disputes.take_note(update, context):
+    user = update.effective_user
+    if message is None or not message.text or user is None:
         return
     shown = typed_option(message.text)
     if shown is not None and await answer_typed(update, context, shown):
+        await context.study.cancel_pending(user.id)
+        return
+    if await disputes.take_note(update, context):
         return
     chat = update.effective_chat
     open_round = await context.quiz.open_round(chat.id) if chat is not None else None
