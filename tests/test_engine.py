@@ -131,7 +131,7 @@ async def test_a_wrong_answer_comes_back_due_in_a_review_round(
 
     clock.advance(minutes=5)  # the wrong answers' short step has passed, the right ones' not
     assert await study.count_due(ALICE.id) == 2
-    due, _, _ = await study.due_questions(ALICE.id)
+    due = (await study.due_questions(ALICE.id)).ids
     assert sorted(due) == sorted([ids[1], ids[3]])
     review = await study.start_review(ALICE.id, ALICE)
     assert review.outcome is not None and review.outcome.view is not None

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from bot.engine.views import Player, RoundRequest
+from bot.runtime.scheduler import FloodPolicy
 from bot.telegram.render import utf16_len
 from bot.testing import factories as f
 from bot.testing.fakeapi import Call, FakeBotApi
@@ -371,3 +372,30 @@ async def test_a_waiting_report_never_swallows_an_answer_or_floods_the_keepers(
         page = await bot.study.open_disputes()
         assert len(ids) == 1 and page.total == 1
         assert page.disputes[0].text == "The quote is cut short.\nAnd ¶2 too."
+
+
+async def test_a_review_says_how_many_are_due_and_offers_the_rest(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    # Twenty-odd taps in a moment: more than the flood guard lets one person send.
+    async with running_bot(api, db_url, clock, flood=FloodPolicy(burst=100)) as bot:
+        for paragraph in (1, 2, 3):  # well over a round's ten cards, all missed
+            await play_paragraph(bot, ANN, paragraph, right=False)
+        missed = sum(len(bank.for_paragraph(p)) for p in (1, 2, 3))
+        assert missed > 10
+        clock.advance(minutes=5)
+        intro, question = await bot.send(f.command(ANN, "/review"), count=2)
+        assert f"10 of the {missed} cards due" in intro.text
+        for position in range(10):
+            [fb] = await bot.send(
+                f.callback(ANN, button_for(question, bank, correct=True), 200 + position),
+                "editMessageText",
+            )
+            if position < 9:
+                [question] = await bot.send(f.callback(ANN, data(fb, "Next ▶"), 200))
+        assert "Review complete" in fb.text
+        assert f"🔁 {missed - 10} more card" in fb.text and "Next review in" not in fb.text
+        rest = f"🔁 Review {missed - 10} more"
+        assert rest in labels(fb)
+        intro, first = await bot.send(f.callback(ANN, data(fb, rest), 209), count=2)
+        assert f"Review 1/{missed - 10}" in plain(first.text)

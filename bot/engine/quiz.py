@@ -808,6 +808,7 @@ class QuizEngine:
         missed: list[Question] = []
         points = 0
         next_review = None
+        due_now = 0
         if round_ is not None and not round_.is_group:
             for a in answers:
                 question = self.bank.get(a.question_id)
@@ -817,6 +818,7 @@ class QuizEngine:
                 points = q.round_points(round_id, round_.owner_id, scoring.GLOBAL_BOARD)
                 if round_.mode is RoundMode.REVIEW:
                     next_review = q.next_due(round_.owner_id)
+                    due_now = q.count_due(round_.owner_id, self.clock())
         return RoundSummary(
             round_id=round_id,
             total=round_.size if round_ else 0,
@@ -827,6 +829,7 @@ class QuizEngine:
             mode=round_.mode if round_ else RoundMode.QUIZ,
             points=points,
             next_review=next_review,
+            due_now=due_now,
         )
 
     # scoreboards --------------------------------------------------------------------------

@@ -93,10 +93,19 @@ def mastery(bank: Bank, cards: Sequence[CardRow], now: datetime) -> Progress:
 
 
 @dataclass(frozen=True, slots=True)
+class DueCards:
+    ids: list[str]
+    due_now: int
+    next_due: datetime | None
+    has_cards: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewStart:
     outcome: StartOutcome | None  # a round of due cards, or None when nothing is due
     next_due: datetime | None
     has_cards: bool
+    due: int = 0  # cards due now (a round takes at most REVIEW_ROUND_SIZE of them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +157,9 @@ class StudyEngine:
 
     # reviews ------------------------------------------------------------------------------
 
-    async def due_questions(self, user_id: int) -> tuple[list[str], datetime | None, bool]:
-        """Ids of due cards still in the bank (oldest due first), the next due time, and
-        whether the user has any cards at all."""
+    async def due_questions(self, user_id: int) -> DueCards:
+        """The due cards still in the bank (oldest due first, at most a round of them), how
+        many are due in all, the next due time, and whether the user has any cards."""
         now = self.quiz.clock()
 
         def read(q: Queries) -> tuple[list[CardRow], list[CardRow]]:
@@ -158,23 +167,29 @@ class StudyEngine:
 
         due, everything = await self.store.read(read)
         ids = [c.question_id for c in due if c.question_id in self.bank][:REVIEW_ROUND_SIZE]
-        upcoming = [c.due for c in everything if c.question_id in self.bank]
-        return ids, (min(upcoming) if upcoming else None), bool(upcoming)
+        cards = [c for c in everything if c.question_id in self.bank]
+        upcoming = [c.due for c in cards]
+        return DueCards(
+            ids=ids,
+            due_now=max(len(ids), sum(1 for when in upcoming if when <= now)),
+            next_due=min(upcoming) if upcoming else None,
+            has_cards=bool(upcoming),
+        )
 
     async def start_review(
         self, chat_id: int, player: Player, *, replace: bool = False
     ) -> ReviewStart:
-        ids, next_due, has_cards = await self.due_questions(player.id)
-        if not ids:
-            return ReviewStart(None, next_due, has_cards)
+        due = await self.due_questions(player.id)
+        if not due.ids:
+            return ReviewStart(None, due.next_due, due.has_cards)
         outcome = await self.quiz.start_round(
             chat_id,
             ChatKind.PRIVATE,
             player,
-            RoundRequest(question_ids=ids, mode=RoundMode.REVIEW, label="review"),
+            RoundRequest(question_ids=due.ids, mode=RoundMode.REVIEW, label="review"),
             replace=replace,
         )
-        return ReviewStart(outcome, None, True)
+        return ReviewStart(outcome, None, True, due.due_now)
 
     async def count_due(self, user_id: int) -> int:
         now = self.quiz.clock()

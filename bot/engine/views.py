@@ -112,6 +112,7 @@ class RoundSummary:
     mode: RoundMode = RoundMode.QUIZ
     points: int = 0  # board points the owner earned in this round (private rounds)
     next_review: datetime | None = None  # review rounds: when the next card falls due
+    due_now: int = 0  # review rounds: cards due again right away (more than a round held)
 
     @property
     def perfect(self) -> bool:

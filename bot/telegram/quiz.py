@@ -257,7 +257,8 @@ async def start_review(
         await context.bot.send_message(chat_id, text, reply_markup=markup)
         return
     if started.outcome.view is not None:
-        await context.bot.send_message(chat_id, render.review_intro(started.outcome.view.total))
+        intro = render.review_intro(started.outcome.view.total, started.due)
+        await context.bot.send_message(chat_id, intro)
         await send_question(context, chat_id, started.outcome.view)
 
 

@@ -377,7 +377,9 @@ def recap_lines(summary: RoundSummary, activity: Activity | None, now: datetime)
     lines = [head]
     if summary.perfect:
         lines.append("🌟 Perfect round!")
-    if summary.mode is RoundMode.REVIEW and summary.next_review is not None:
+    if summary.mode is RoundMode.REVIEW and summary.due_now:
+        lines.append(f"🔁 {plural(summary.due_now, 'more card')} due now.")
+    elif summary.mode is RoundMode.REVIEW and summary.next_review is not None:
         lines.append(f"Next review in {humanize(summary.next_review - now)}.")
     extras = [x for x in (streak_line(activity), goal_line(activity)) if x]
     if extras:
@@ -398,6 +400,8 @@ def recap_rows(
     summary: RoundSummary, *, offer_reminder: bool = False, challenge: str | None = None
 ) -> list[list[InlineKeyboardButton]]:
     first: list[InlineKeyboardButton] = []
+    if summary.mode is RoundMode.REVIEW and summary.due_now:
+        first.append(button(f"🔁 Review {summary.due_now} more", cb.StartButton(cb.Ask.REVIEW)))
     if summary.missed:
         first.append(
             button("🔁 Retry my mistakes", cb.StartButton(cb.Ask.RETRY, summary.round_id))
@@ -798,8 +802,11 @@ def nothing_due_message(next_due: datetime | None, now: datetime, has_cards: boo
     return f"✅ Nothing due.{when} New questions meanwhile?", keyboard([new])
 
 
-def review_intro(due: int) -> str:
-    return f"🔁 <b>Review</b>: {plural(due, 'card')} due."
+def review_intro(total: int, due: int = 0) -> str:
+    """The start of a review round of ``total`` cards, of ``due`` due in all."""
+    if due > total:
+        return f"🔁 <b>Review</b>: {total} of the {due} cards due (the oldest first)."
+    return f"🔁 <b>Review</b>: {plural(total, 'card')} due."
 
 
 # reminders ------------------------------------------------------------------------------------
