@@ -351,6 +351,13 @@ async def test_group_boards_are_the_chats_and_weeks_roll_over(
         assert "This chat · all time" in all_time.text and "Ann — <b>1</b>" in all_time.text
         [other] = await bot.send(f.command(BEN, "/top", f.group_chat(-100300)))
         assert "Ann" not in other.text  # a group's board shows only that chat's players
+        # /me here is about this chat, with the rest one tap away in private.
+        [me] = await bot.send(f.command(ANN, "/me", GROUP))
+        assert "In this chat: <b>1 point</b> · #1" in me.text
+        assert "/goal" not in me.text and "review" not in me.text.lower()
+        assert labels(me) == ["🏆 This chat’s board", "💬 My progress"]
+        [ben] = await bot.send(f.command(BEN, "/me", GROUP))
+        assert "No points in this chat yet" in ben.text
 
 
 async def test_groups_get_their_own_command_menu_and_private_links(

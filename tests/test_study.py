@@ -201,12 +201,21 @@ async def test_the_reminder_fires_at_its_local_time_once_with_a_review_button(
         await bot.tick()
         [nudge] = api.since(mark, "sendMessage")
         assert "1 review is due" in nudge.text
-        assert labels(nudge) == ["🔁 Review now", "▶️ Quiz"]
+        assert labels(nudge) == ["🔁 Review now", "▶️ Quiz", "🕐 Change time", "🔕 Switch off"]
         await bot.tick()
         assert len(api.since(mark, "sendMessage")) == 1  # once: the next one is tomorrow
         job = await bot.store.read(lambda q: q.get_job(f"reminder:{ANN['id']}"))
         assert job is not None
         assert (job.run_at.hour, job.run_at.minute, job.run_at.day) == (13, 30, 26)
+        # Switched off from the nudge itself: the nudge keeps its other buttons.
+        mark = len(api.calls)
+        off = f.callback(ANN, data(nudge, "🔕 Switch off"), 300, markup=nudge["reply_markup"])
+        [said] = await bot.send(off)
+        assert "Reminders are off" in said.text
+        [kept] = api.since(mark, "editMessageReplyMarkup")
+        assert labels(kept) == ["🔁 Review now", "▶️ Quiz"]
+        assert await bot.study.reminder(ANN["id"]) is None
+        assert await bot.store.read(lambda q: q.get_job(f"reminder:{ANN['id']}")) is None
 
 
 async def test_no_reminder_goes_to_someone_who_blocked_the_bot(

@@ -578,16 +578,39 @@ def bar(share: float, width: int = 6) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
-def profile_message(profile: Profile, *, group: bool = False) -> Rendered:
+def group_profile_message(profile: Profile, private_url: str) -> Rendered:
+    """/me in a group: this chat's points and ranks; the rest is in the private chat."""
+    p = profile
+    here = p.chat_rank
+    lines = [f"👤 <b>{name(p.player.name)}</b>"]
+    if here is None or not here.points:
+        lines.append("No points in this chat yet: /quiz starts a round here.")
+    else:
+        lines.append(f"In this chat: <b>{plural(here.points, 'point')}</b> · #{here.rank}")
+    if p.answered:
+        ranks = [("all time", p.global_rank), ("this week", p.week_rank)]
+        shown = [f"{plural(p.points, 'point')}"]
+        shown += [f"#{e.rank} {label}" for label, e in ranks if e is not None]
+        lines.append("Everywhere: " + " · ".join(shown))
+    return "\n".join(lines), keyboard(
+        [
+            button("🏆 This chat’s board", cb.ScreenButton(cb.Screen.TOP)),
+            url_button("💬 My progress", private_url),
+        ]
+    )
+
+
+def profile_message(profile: Profile) -> Rendered:
+    """/me in a private chat."""
     p = profile
     lines = [f"👤 <b>{name(p.player.name)}</b>", ""]
     if not p.answered:
         lines.append("No answers yet. Tap ▶️ Quiz to start!")
-        return "\n".join(lines), None if group else keyboard([QUIZ_BUTTON()])
+        return "\n".join(lines), keyboard([QUIZ_BUTTON()])
     lines.append(f"Points: <b>{p.points}</b> · answered {p.answered} · accuracy {p.accuracy:.0%}")
     streak = streak_line(p.activity) or "🔥 no streak yet — answer one today to start"
     lines.append(f"{streak} (best {p.activity.best})")
-    lines.append(goal_line(p.activity) + " (daily goal: /goal N)")
+    lines.append(goal_line(p.activity) + " (daily goal: /goal)")
     lines.append(
         f"🗺 Mastered {p.mastered} of {p.paragraphs} paragraphs · {p.known_share:.0%} of the "
         "article’s questions known"
@@ -605,8 +628,6 @@ def profile_message(profile: Profile, *, group: bool = False) -> Rendered:
             f"({t.answered})"
             for t in p.topics
         ]
-    if group:
-        return fit("\n".join(lines)), None
     first = [button(f"🔁 Review {p.due} due", cb.StartButton(cb.Ask.REVIEW))] if p.due else []
     first.append(button("🗺 Progress", cb.ScreenButton(cb.Screen.PROGRESS)))
     return fit("\n".join(lines)), keyboard(
@@ -888,7 +909,7 @@ def reminder_nudge(due: int, streak: int, answered_today: bool) -> Rendered:
         parts.append(f"🔥 your {streak}-day streak needs one answer today")
     rows = [button("🔁 Review now", cb.StartButton(cb.Ask.REVIEW))] if due else []
     rows.append(QUIZ_BUTTON())
-    return " · ".join(parts) + ".\n<i>/remind off stops these.</i>", keyboard(rows)
+    return " · ".join(parts) + ".", keyboard(rows, _reminder_controls())
 
 
 # disputes -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from bot.telegram import callbacks as cb
 from bot.telegram import render
 from bot.telegram.common import (
     command,
+    deep_link,
     edit,
     is_group,
     is_private,
@@ -36,9 +37,13 @@ async def show_me(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    group = is_group(update)
-    profile = await context.quiz.profile(player_of(user), chat.id if group else None)
-    await reply_rendered(update, render.profile_message(profile, group=group))
+    if is_group(update):
+        profile = await context.quiz.profile(player_of(user), chat.id)
+        link = deep_link(context, "me")
+        await reply_rendered(update, render.group_profile_message(profile, link))
+        return
+    profile = await context.quiz.profile(player_of(user))
+    await reply_rendered(update, render.profile_message(profile))
 
 
 async def top_command(update: Update, context: BotContext) -> None:
