@@ -64,6 +64,26 @@ async def test_daily_quiz_is_set_by_admins_and_starts_at_its_minute_after_a_rest
         assert await bot.store.read(lambda q: q.get_job(f"daily:{GROUP_ID}")) is None
 
 
+async def test_a_daily_quiz_long_overdue_after_downtime_waits_for_its_next_day(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    api.admins[GROUP_ID] = {ADMIN["id"]}
+    clock.now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 17:00 in Kyiv
+    async with running_bot(api, db_url, clock) as bot:
+        await bot.send(f.command(ADMIN, "/daily 18:30 Europe/Kyiv 2 20s", GROUP))
+    clock.advance(hours=9, minutes=15)  # down until 02:45 in Kyiv
+    mark = len(api.calls)
+    async with running_bot(api, db_url, clock) as bot:
+        await bot.tick()
+        assert api.since(mark, "sendPoll") == [] and api.since(mark, "sendMessage") == []
+        job = await bot.store.read(lambda q: q.get_job(f"daily:{GROUP_ID}"))
+        assert job is not None and job.run_at == datetime(2026, 11, 26, 16, 30, tzinfo=UTC)
+        clock.now = datetime(2026, 11, 26, 16, 30, 20, tzinfo=UTC)  # 18:30 today, on time
+        await bot.tick()
+        [poll] = await api.wait_calls("sendPoll", 1, since=mark)
+        assert poll["question"].startswith("[1/2]")
+
+
 async def test_weekly_recap_posts_the_table_and_the_most_missed_question(
     api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
 ) -> None:

@@ -36,6 +36,7 @@ CHALLENGE_TTL = timedelta(days=7)
 DEFAULT_DAILY_SIZE = 5
 DEFAULT_DAILY_SECONDS = 30
 MAX_GROUP_ROUND = 20
+DAILY_GRACE = timedelta(minutes=30)  # a daily quiz later than this (the bot was down) waits
 RECAP_DAY = 6  # Sunday
 RECAP_MINUTE = 20 * 60
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{11,60}")
@@ -214,8 +215,12 @@ class SocialEngine:
 
         return await self.store.write(unit)
 
-    async def daily_due(self, chat_id: int) -> tuple[DailyQuiz | None, datetime | None]:
-        """The daily job fired: the schedule (None if it was removed) and the next run."""
+    async def daily_due(
+        self, chat_id: int, due: datetime | None = None
+    ) -> tuple[DailyQuiz | None, datetime | None]:
+        """The daily job fired for its time ``due``: the schedule and the next run. None
+        instead of the schedule when it was removed, or when the run comes more than
+        ``DAILY_GRACE`` late (after downtime): nobody wants a quiz at 3 am for 18:30."""
         now = self.quiz.clock()
 
         def unit(q: Queries) -> tuple[DailyQuiz | None, datetime | None]:
@@ -223,6 +228,8 @@ class SocialEngine:
             if found is None:
                 return None, None
             following = _schedule(q, found, now)
+            if due is not None and now - due > DAILY_GRACE:
+                return None, following
             quiz = DailyQuiz(
                 chat_id, found.local_minute, found.tz, found.size, found.seconds, following
             )

@@ -54,13 +54,23 @@ async def daily_command(update: Update, context: BotContext) -> None:
     await reply(update, render.daily_message(daily))
 
 
+def due_time(data: dict[str, Any]) -> datetime | None:
+    """The time a job was scheduled for (its payload says), if readable."""
+    try:
+        due = datetime.fromisoformat(str(data.get("due")))
+    except ValueError:
+        return None
+    return due if due.tzinfo is not None else None
+
+
 async def daily_job(app: Any, chat_id: int, data: dict[str, Any]) -> None:
     """The daily quiz's minute: a round starts as if /quiz had been sent; if one is running
     already, one short line says today's is skipped."""
     social = services_of(app).social_engine()
-    daily, following = await social.daily_due(chat_id)
+    daily, following = await social.daily_due(chat_id, due_time(data))
     arm(app, following)
     if daily is None:
+        log.info("daily quiz in %s not run (removed, or too late after downtime)", chat_id)
         return
     started = await social.start_daily_round(daily)
     try:
