@@ -180,6 +180,15 @@ def attempt(q: Queries, token: str, user_id: int) -> int | None:
     return None if value is None else int(value)
 
 
+def drop_attempt(q: Queries, token: str, user_id: int) -> bool:
+    return (
+        q.sql.run(
+            "DELETE FROM challenge_attempts WHERE token = ? AND user_id = ?", (token, user_id)
+        )
+        == 1
+    )
+
+
 def attempt_of_round(q: Queries, round_id: int) -> tuple[str, int] | None:
     """(challenge, friend) of the attempt played in this round, if it is one."""
     row = q.sql.one(

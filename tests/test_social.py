@@ -249,3 +249,48 @@ async def test_a_shared_question_opened_during_a_quiz_asks_first_then_is_that_qu
         forged = f.callback(BOB, "j:zzzzzzzz", 101, f.group_chat(-100900))
         [refused] = await bot.send(forged, "answerCallbackQuery")
         assert refused.get("text")
+
+
+async def test_a_challenge_left_unplayed_can_be_taken_again_and_a_stop_is_reported(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    cy = f.user(63, "Cy")
+    async with running_bot(api, db_url, clock) as bot:
+        [first] = await bot.send(f.command(ALICE, "/quiz 3"))
+        recap = await play(bot, ALICE, first, bank, [True, True, False])
+        query = next(
+            b["switch_inline_query_chosen_chat"]["query"]
+            for row in recap["reply_markup"]["inline_keyboard"]
+            for b in row
+            if "switch_inline_query_chosen_chat" in b
+        )
+        # Cy opens it, then starts another quiz before answering: the try does not count.
+        intro, _ = await bot.send(f.command(cy, f"/start {query}"), count=2)
+        assert "Alice’s challenge" in intro.text
+        [again] = await bot.send(f.command(cy, f"/start {query}"))
+        assert "You are playing this challenge (question 1/3)" in again.text
+        assert labels(again) == ["▶ Continue"]
+        [conflict] = await bot.send(f.command(cy, "/quiz 1"))
+        assert "You have a challenge open (question 1/3)" in conflict.text
+        assert "ends your try" not in conflict.text  # nothing answered yet
+        await bot.send(f.callback(cy, data(conflict, "🆕"), 103))  # the one-question quiz
+        [offer] = await bot.send(f.command(cy, f"/start {query}"))
+        assert labels(offer) == ["▶ Continue", "🆕 Take the challenge"]  # not "took already"
+        intro, cy_first = await bot.send(f.callback(cy, data(offer, "🆕"), 105), count=2)
+        assert "Alice’s challenge" in intro.text
+        # One answer, then /stop: Alice hears how far Cy got.
+        [fb] = await bot.send(
+            f.callback(cy, button_for(cy_first, bank, correct=True), 105), "editMessageText"
+        )
+        assert "Score 1/1" in fb.text
+        [conflict] = await bot.send(f.command(cy, "/quiz 1"))
+        assert "Ending it ends your try at the challenge." in conflict.text
+        mark = len(api.calls)
+        await bot.send(f.command(cy, "/stop"))
+        await bot.settle()
+        results = [c for c in api.since(mark, "sendMessage") if "Challenge result" in c.text]
+        assert {c["chat_id"] for c in results} == {ALICE["id"], cy["id"]}
+        assert "Cy: <b>1/3</b>" in results[0].text and "(stopped after 1)" in results[0].text
+        assert "🏆 Alice wins!" in results[0].text
+        [done] = await bot.send(f.command(cy, f"/start {query}"))
+        assert "took this challenge already" in done.text

@@ -27,7 +27,7 @@ from bot.engine.quiz import QuizEngine
 from bot.engine.views import Player, RoundRequest, StartOutcome
 from questions.model import Question
 from storage import social as sql
-from storage.models import BoardEntry, ChatKind, RoundMode
+from storage.models import BoardEntry, ChatKind, RoundMode, RoundState
 from storage.queries import Queries
 
 DAILY_JOB = "daily"
@@ -92,6 +92,7 @@ class HeadToHead:
     friend_ms: int
     total: int
     challenger_blocked: bool
+    friend_answered: int = 0  # fewer than ``total``: the friend stopped part way
 
     @property
     def winner(self) -> Player | None:
@@ -333,7 +334,21 @@ class SocialEngine:
         return None if found is None else _challenge(found)
 
     async def previous_attempt(self, challenge: Challenge, player: Player) -> int | None:
-        return await self.store.read(lambda q: sql.attempt(q, challenge.token, player.id))
+        """The round of the friend's earlier try, if it counts: a try that ended before its
+        first answer (another quiz replaced it) is forgotten, and may be taken again."""
+
+        def unit(q: Queries) -> int | None:
+            round_id = sql.attempt(q, challenge.token, player.id)
+            if round_id is None:
+                return None
+            round_ = q.get_round(round_id)
+            unplayed = not q.round_answers(round_id)
+            if round_ is not None and round_.state is not RoundState.ACTIVE and unplayed:
+                sql.drop_attempt(q, challenge.token, player.id)
+                return None
+            return round_id
+
+        return await self.store.write(unit)
 
     async def take_challenge(
         self, challenge: Challenge, player: Player, chat_id: int, *, replace: bool = False
@@ -380,6 +395,7 @@ class SocialEngine:
                 friend_ms=mine.time_ms if mine else 0,
                 total=challenge.total,
                 challenger_blocked=q.is_blocked(challenge.owner_id),
+                friend_answered=mine.answered if mine else 0,
             )
 
         return await self.store.write(unit)

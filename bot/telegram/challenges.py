@@ -38,7 +38,16 @@ async def open_challenge(update: Update, context: BotContext, token: str) -> boo
             "That is your own challenge: send it to a friend with the ⚔️ button after a quiz.",
         )
         return True
-    if await context.social.previous_attempt(challenge, player) is not None:
+    earlier = await context.social.previous_attempt(challenge, player)
+    if earlier is not None:
+        playing = await context.quiz.open_round(chat.id)
+        if playing is not None and playing.round_id == earlier:
+            await reply(
+                update,
+                f"You are playing this challenge (question {playing.number}/{playing.total}).",
+                render.keyboard([render.button("▶ Continue", cb.ContinueButton(earlier))]),
+            )
+            return True
         await reply(update, "You took this challenge already. ⚔️ Ask for a new one!")
         return True
     await take(context, chat.id, player, token, replace=False)
@@ -99,7 +108,13 @@ async def report(context: BotContext, outcome: AnswerOutcome) -> None:
         return
     if view.mode is not RoundMode.CHALLENGE:
         return
-    result = await context.social.finished_attempt(view.round_id)
+    await send_head_to_head(context, view.round_id)
+
+
+async def send_head_to_head(context: BotContext, round_id: int) -> None:
+    """A challenge round ended (finished, or stopped after an answer): the head-to-head to
+    both, once."""
+    result = await context.social.finished_attempt(round_id)
     if result is None:
         return
     text, markup = render.head_to_head_message(result), render.head_to_head_keyboard()

@@ -443,6 +443,8 @@ async def stop_command(update: Update, context: BotContext) -> None:
         return
     summary = await context.quiz.stop_round(active.round_id)
     await reply_rendered(update, render.stopped_message(summary, context.quiz.clock()))
+    if summary is not None and summary.mode is RoundMode.CHALLENGE and summary.lines:
+        await challenges.send_head_to_head(context, active.round_id)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

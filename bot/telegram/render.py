@@ -447,11 +447,15 @@ def request_label(request: RoundRequest) -> str:
 
 
 def open_round_message(open_round: OpenRound, new: cb.Button, new_label: str) -> Rendered:
-    what = "review" if open_round.mode is RoundMode.REVIEW else "quiz"
+    what = {RoundMode.REVIEW: "review", RoundMode.CHALLENGE: "challenge"}.get(
+        open_round.mode, "quiz"
+    )
     text = (
         f"You have a {what} open (question {open_round.number}/{open_round.total}). "
         "Continue it, or end it and start the new one?"
     )
+    if open_round.mode is RoundMode.CHALLENGE and open_round.position > 0:
+        text += " Ending it ends your try at the challenge."
     return text, keyboard(
         [button("▶ Continue", cb.ContinueButton(open_round.round_id)), button(new_label, new)]
     )
@@ -1050,7 +1054,12 @@ def head_to_head_message(result: HeadToHead) -> str:
         f"{name(result.challenger.name)}: <b>{result.challenger_score}/{result.total}</b>"
         f" · {_seconds(result.challenger_ms)}",
         f"{name(result.friend.name)}: <b>{result.friend_score}/{result.total}</b>"
-        f" · {_seconds(result.friend_ms)}",
+        f" · {_seconds(result.friend_ms)}"
+        + (
+            f" (stopped after {result.friend_answered})"
+            if result.friend_answered < result.total
+            else ""
+        ),
         "",
         f"🏆 {name(winner.name)} wins!" if winner else "🤝 A draw: same score, same time.",
     ]
