@@ -321,6 +321,21 @@ async def test_a_name_with_a_lone_surrogate_can_play(
         assert "Zoë \ufffd 🦄" in board.text
 
 
+async def test_direction_overrides_and_line_breaks_never_reach_a_name(
+    api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
+) -> None:
+    tricky = f.user(78, "\u202eevE\u202c\nthe\tGreat\u2066")
+    async with running_bot(api, db_url, clock) as bot:
+        [q] = await bot.send(f.command(tricky, "/quiz 1"))
+        await bot.send(
+            f.callback(tricky, button_for(q, bank, correct=True), 100), "editMessageText"
+        )
+        [board] = await bot.send(f.command(tricky, "/top"))
+        assert "evE the Great — <b>1</b>" in board.text
+        for junk in ("\u202e", "\u202c", "\u2066", "\t"):
+            assert junk not in board.text
+
+
 async def test_the_scoreboard_switches_between_all_time_and_this_week_by_button(
     api: FakeBotApi, db_url: str, clock: FakeClock, bank: Bank
 ) -> None:
@@ -424,3 +439,17 @@ async def test_only_scorers_get_medals_and_the_author_line_reads_as_such(
         [author] = await bot.send(f.command(ALICE, "/read 29"))
         assert "¶29 · about the author" in author.text and "of 28" not in author.text
         assert "Quiz me" not in " ".join(labels(author)) and "🏠 Menu" in labels(author)
+
+
+async def test_a_topic_can_be_asked_for_by_the_start_of_its_name(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with running_bot(api, db_url, clock) as bot:
+        [minsk] = await bot.send(f.command(ALICE, "/quiz minsk 2"))
+        assert "Question 1/2" in plain(minsk.text) and "<i>Minsk talks</i>" in minsk.text
+        await bot.send(f.command(ALICE, "/stop"))
+        [unknown] = await bot.send(f.command(ALICE, "/quiz nonsense 3"))
+        assert "I don’t know “nonsense”" in unknown.text
+        assert labels(unknown) == ["▶️ 3-question quiz", "📚 Topics"]
+        [topics] = await bot.send(f.callback(ALICE, data(unknown, "📚 Topics"), 103))
+        assert "🎯 Minsk talks" in labels(topics)

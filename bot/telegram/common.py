@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -25,8 +26,17 @@ def clean(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+# Direction overrides and isolates turn the text after a name around ("…’s challenge" read
+# backwards); control characters break lines. Neither belongs in a name.
+_NAME_JUNK = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f]+")
+
+
+def display_name(text: str) -> str:
+    return " ".join(_NAME_JUNK.sub(" ", clean(text)).split())
+
+
 def player_of(user: User) -> Player:
-    full = clean(user.full_name).strip() or (f"@{user.username}" if user.username else "")
+    full = display_name(user.full_name) or (f"@{user.username}" if user.username else "")
     return Player(user.id, (full or f"user {user.id}")[:MAX_NAME_STORED])
 
 

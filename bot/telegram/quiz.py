@@ -107,15 +107,29 @@ def suggestion(args: list[str]) -> InlineKeyboardMarkup | None:
     sizes = [int(a) for a in args if _NUMBER.fullmatch(a) and 1 <= int(a) <= MAX_ROUND_SIZE]
     size = sizes[0] if sizes else DEFAULT_ROUND_SIZE
     return render.keyboard(
-        [render.button(f"▶️ {size}-question quiz", cb.StartButton(cb.Ask.QUIZ, size))]
+        [
+            render.button(f"▶️ {size}-question quiz", cb.StartButton(cb.Ask.QUIZ, size)),
+            render.button("📚 Topics", cb.ScreenButton(cb.Screen.TOPICS)),
+        ]
     )
 
 
 def topic_named(words: list[str]) -> str | None:
-    """The topic written as its name or its label, in any case: ``minsk-talks``,
-    ``Minsk talks``."""
+    """The topic written as its name or its label, in any case (``minsk-talks``, ``Minsk
+    talks``), or by words of three letters or more that start only its name (``minsk``)."""
     slug = "-".join(w.strip("-") for w in words)
-    return slug if slug in TOPICS else None
+    if slug in TOPICS:
+        return slug
+    if len(slug) < 3:
+        return None
+    parts = slug.split("-")
+    starts = [
+        t
+        for t in TOPICS
+        if len(parts) <= len(t.split("-"))
+        and all(name.startswith(p) for p, name in zip(parts, t.split("-"), strict=False))
+    ]
+    return starts[0] if len(starts) == 1 else None
 
 
 def shorten_arg(text: str) -> str:

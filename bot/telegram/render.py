@@ -369,7 +369,7 @@ def recap_lines(summary: RoundSummary, activity: Activity | None, now: datetime)
     right, answered = (mine.points, mine.answered) if mine else (0, 0)
     what = "Review" if summary.mode is RoundMode.REVIEW else "Quiz"
     if summary.label and summary.mode is not RoundMode.REVIEW:
-        what += f" on {escape(round_label(summary.label))}"
+        what += f" on {escape(shorten(round_label(summary.label), MAX_NAME + 14))}"
     verb = "stopped" if summary.state is RoundState.STOPPED else "complete"
     head = f"🏁 <b>{what} {verb}</b> · {right}/{answered} right"
     if summary.mode is not RoundMode.REVIEW:
