@@ -15,7 +15,7 @@ import aiohttp
 import psycopg
 
 from bot.testing import factories as f
-from bot.testing.fakeapi import FakeBotApi
+from bot.testing.fakeapi import Call, FakeBotApi
 from bot.testing.fleet import ACK_TEXTS, GROUP_ID, HEADER, PATH, FakeTelegram, Worker
 
 
@@ -32,6 +32,12 @@ async def fleet(api: FakeBotApi, db_url: str, tmp: Path) -> AsyncIterator[list[W
             stack.push_async_callback(worker.stop)
         await asyncio.gather(*(w.start() for w in workers))
         yield workers
+
+
+def is_nudge(call: Call) -> bool:
+    """The daily reminder (the only message with both a review and a switch-off button)."""
+    shown = [text for text, _ in call.buttons()]
+    return "🔁 Review now" in shown and "🔕 Switch off" in shown
 
 
 def acked(api: FakeBotApi) -> set[str]:
@@ -114,9 +120,9 @@ async def test_three_webhook_workers_share_one_database(
             conn.execute("UPDATE jobs SET run_at = now() WHERE kind = 'reminder'")
             conn.execute("UPDATE cards SET due = now() - interval '1 minute'")
         await api.wait_for(
-            lambda: any("stops these" in c.text for c in api.of("sendMessage", users[0]["id"])),
+            lambda: any(is_nudge(c) for c in api.of("sendMessage", users[0]["id"])),
             timeout=30,
         )
         assert query(pg_url, "SELECT COUNT(*) FROM inbox WHERE kind = 'reminder'") == [(1,)]
-        nudges = [c for c in api.of("sendMessage", users[0]["id"]) if "stops these" in c.text]
+        nudges = [c for c in api.of("sendMessage", users[0]["id"]) if is_nudge(c)]
         assert len(nudges) == 1
