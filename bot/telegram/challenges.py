@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.engine.views import AnswerOutcome, Player, Status
 from bot.telegram import callbacks as cb
 from bot.telegram import quiz, render
-from bot.telegram.common import edit_markup, is_private, player_of, query_chat, reply, toast
+from bot.telegram.common import edit_markup, player_of, private_press, reply, toast
 from bot.telegram.context import BotContext
 from storage.models import RoundMode
 
@@ -76,16 +76,13 @@ async def take(
 
 
 async def take_pressed(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None  # noqa: S101
-    button = cb.parse(query.data)
-    chat_id = query_chat(query)
-    if not isinstance(button, cb.ChallengeButton) or chat_id is None or not is_private(update):
-        await toast(query, render.notice(Status.INVALID))
+    press = await private_press(update, cb.ChallengeButton)
+    if press is None:
         return
-    await toast(query)
-    await edit_markup(query, None)
-    await take(context, chat_id, player_of(query.from_user), button.token, replace=True)
+    await toast(press.query)
+    await edit_markup(press.query, None)
+    player = player_of(press.query.from_user)
+    await take(context, press.chat_id, player, press.button.token, replace=True)
 
 
 async def challenge_token(
@@ -160,20 +157,13 @@ async def ask_shared(
 
 async def shared_pressed(update: Update, context: BotContext) -> None:
     """🆕 Answer this one: end the open round, ask the shared question."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101
-    button = cb.parse(query.data)
-    chat_id = query_chat(query)
-    if (
-        not isinstance(button, cb.SharedQuestionButton)
-        or chat_id is None
-        or not is_private(update)
-    ):
-        await toast(query, render.notice(Status.INVALID))
+    press = await private_press(update, cb.SharedQuestionButton)
+    if press is None:
         return
-    await toast(query)
-    await edit_markup(query, None)
-    await ask_shared(context, chat_id, player_of(query.from_user), button.code, replace=True)
+    await toast(press.query)
+    await edit_markup(press.query, None)
+    player = player_of(press.query.from_user)
+    await ask_shared(context, press.chat_id, player, press.button.code, replace=True)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

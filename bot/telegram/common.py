@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import CommandHandler, filters
 
-from bot.engine.views import Player
+from bot.engine.views import Player, Status
+from bot.telegram import callbacks as cb
 from bot.telegram import render
 from bot.telegram.context import BotContext
 
@@ -97,6 +99,29 @@ async def edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None)
         log.debug("keyboard not changed: %s", exc.message)
     except Forbidden:
         log.info("cannot change keyboard: bot blocked")
+
+
+B = TypeVar("B", bound=cb.Button)
+
+
+@dataclass(frozen=True, slots=True)
+class Press(Generic[B]):
+    query: CallbackQuery
+    button: B
+    chat_id: int
+
+
+async def private_press(update: Update, kind: type[B]) -> Press[B] | None:
+    """The press of a ``kind`` button in a private chat; anything else (forged data, a
+    group, an inline message) gets the short "not valid" toast and None."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - called from a CallbackQueryHandler
+    button = cb.parse(query.data)
+    chat_id = query_chat(query)
+    if not isinstance(button, kind) or chat_id is None or not is_private(update):
+        await toast(query, render.notice(Status.INVALID))
+        return None
+    return Press(query, button, chat_id)
 
 
 def query_chat(query: CallbackQuery) -> int | None:

@@ -23,7 +23,7 @@ from bot.telegram.common import (
     is_private,
     player_of,
     private_only,
-    query_chat,
+    private_press,
     reply,
     reply_rendered,
     toast,
@@ -108,13 +108,10 @@ def arm(context: BotContext, at: Any) -> None:
 
 
 async def reminder_pressed(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None  # noqa: S101
-    button = cb.parse(query.data)
-    chat_id = query_chat(query)
-    if not isinstance(button, cb.ReminderButton) or chat_id is None or not is_private(update):
-        await toast(query, render.notice(Status.INVALID))
+    press = await private_press(update, cb.ReminderButton)
+    if press is None:
         return
+    query, button, chat_id = press.query, press.button, press.chat_id
     if button.minute == cb.ReminderButton.PICK:
         await toast(query)
         await show_in_place(query, context, chat_id, render.pick_hour_message())
@@ -139,13 +136,10 @@ async def reminder_pressed(update: Update, context: BotContext) -> None:
 
 async def zone_pressed(update: Update, context: BotContext) -> None:
     """🌍 A zone under a reminder's confirmation: the same local time, in that zone."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101
-    button = cb.parse(query.data)
-    chat_id = query_chat(query)
-    if not isinstance(button, cb.ZoneButton) or chat_id is None or not is_private(update):
-        await toast(query, render.notice(Status.INVALID))
+    press = await private_press(update, cb.ZoneButton)
+    if press is None:
         return
+    query, button, chat_id = press.query, press.button, press.chat_id
     current = await context.study.reminder(query.from_user.id)
     if current is None:
         await toast(query, "No reminder is set: pick a time first.")
