@@ -8,11 +8,20 @@ recall, so we do not stretch intervals further on speed alone.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from datetime import datetime
 
 from fsrs import Card, Rating, Scheduler
 
+from storage.models import CardRow
+
 HARD_AFTER_MS = 20_000
+
+
+def due_in_bank(cards: Iterable[CardRow], bank: Container[str], now: datetime) -> int:
+    """How many of a learner's cards are due for review: due by ``now`` and still asked (a
+    card of a question gone from the bank is never reviewed)."""
+    return sum(1 for c in cards if c.due <= now and c.question_id in bank)
 
 
 def make_scheduler() -> Scheduler:

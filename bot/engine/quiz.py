@@ -818,7 +818,9 @@ class QuizEngine:
                 points = q.round_points(round_id, round_.owner_id, scoring.GLOBAL_BOARD)
                 if round_.mode is RoundMode.REVIEW:
                     next_review = q.next_due(round_.owner_id)
-                    due_now = q.count_due(round_.owner_id, self.clock())
+                    due_now = cards.due_in_bank(
+                        q.user_cards(round_.owner_id), self.bank, self.clock()
+                    )
         return RoundSummary(
             round_id=round_id,
             total=round_.size if round_ else 0,

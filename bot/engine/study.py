@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.engine import cards as cards_rule
 from bot.engine import scoring
 from bot.engine.clock import local_day, next_local_time
 from bot.engine.quiz import QuizEngine
@@ -88,7 +89,7 @@ def mastery(bank: Bank, cards: Sequence[CardRow], now: datetime) -> Progress:
         paragraphs=tuple(rows),
         questions=len(bank),
         known=sum(c.last_correct and c.due > now for c in in_bank),
-        due=sum(c.due <= now for c in in_bank),
+        due=cards_rule.due_in_bank(in_bank, bank, now),
     )
 
 
@@ -167,11 +168,10 @@ class StudyEngine:
 
         due, everything = await self.store.read(read)
         ids = [c.question_id for c in due if c.question_id in self.bank][:REVIEW_ROUND_SIZE]
-        cards = [c for c in everything if c.question_id in self.bank]
-        upcoming = [c.due for c in cards]
+        upcoming = [c.due for c in everything if c.question_id in self.bank]
         return DueCards(
             ids=ids,
-            due_now=max(len(ids), sum(1 for when in upcoming if when <= now)),
+            due_now=max(len(ids), cards_rule.due_in_bank(everything, self.bank, now)),
             next_due=min(upcoming) if upcoming else None,
             has_cards=bool(upcoming),
         )
