@@ -154,6 +154,9 @@ async def zone_pressed(update: Update, context: BotContext) -> None:
     await show_in_place(query, context, chat_id, rendered)
 
 
+REMINDER_KINDS = (cb.ReminderButton, cb.ZoneButton)  # the buttons of a reminder screen
+
+
 async def show_in_place(
     query: CallbackQuery, context: BotContext, chat_id: int, rendered: render.Rendered
 ) -> None:
@@ -162,10 +165,7 @@ async def show_in_place(
     the screen comes as a new message."""
     markup = query.message.reply_markup if isinstance(query.message, Message) else None
     rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
-    kept = [
-        [b for b in row if not isinstance(cb.parse(_data(b)), render.REMINDER_KINDS)]
-        for row in rows
-    ]
+    kept = [[b for b in row if not isinstance(cb.parse(_data(b)), REMINDER_KINDS)] for row in rows]
     kept = [row for row in kept if row]
     if not kept:
         await edit(query, *rendered)

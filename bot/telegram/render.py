@@ -837,9 +837,6 @@ def review_intro(total: int, due: int = 0) -> str:
 # reminders ------------------------------------------------------------------------------------
 
 
-REMINDER_KINDS = (cb.ReminderButton, cb.ZoneButton)
-
-
 def reminder_screen(reminder: Reminder | None) -> Rendered:
     """/remind with no arguments (and the ``remind`` deep link)."""
     if reminder is None:

@@ -20,6 +20,7 @@ from bot.telegram.common import (
     is_private,
     player_of,
     private_only,
+    private_press,
     reply,
     reply_rendered,
     toast,
@@ -113,17 +114,14 @@ async def show_goal(update: Update, context: BotContext) -> None:
 
 
 async def goal_pressed(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None  # noqa: S101
-    button = cb.parse(query.data)
-    if (
-        not isinstance(button, cb.GoalButton)
-        or not 1 <= button.answers <= MAX_DAILY_GOAL
-        or not is_private(update)
-    ):
+    press = await private_press(update, cb.GoalButton)
+    if press is None:
+        return
+    query, answers = press.query, press.button.answers
+    if not 1 <= answers <= MAX_DAILY_GOAL:
         await toast(query, render.notice(Status.INVALID))
         return
-    goal = await context.study.set_goal(player_of(query.from_user), button.answers)
+    goal = await context.study.set_goal(player_of(query.from_user), answers)
     await toast(query, f"🎯 {render.plural(goal, 'answer')} a day")
     await edit(query, *render.goal_set_message(goal))
 
